@@ -1,0 +1,127 @@
+# offline_depopulated: kernel patch series, tools and QEMU test harness.
+#
+#   make run        install what is missing, build, boot the guest, show blocks
+#   make test       the same build, then every host and guest test
+#   make bench      the benchmark (see docs/)
+#   make help       everything else
+#
+# Build output goes to build/ (ignored by git).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+TOP     := $(abspath .)
+BUILD   := $(TOP)/build
+KSRC    := $(BUILD)/linux
+KOBJ    := $(BUILD)/kobj
+JOBS    ?= $(shell nproc)
+CROSS   ?= aarch64-linux-gnu-
+KMAKE    = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=arm64 CROSS_COMPILE=$(CROSS)
+
+# Config fragments applied on top of allnoconfig, in order.
+FRAGMENTS := kconfig/base.config kconfig/debug.config kconfig/feature.config
+ifeq ($(KASAN),1)
+FRAGMENTS += kconfig/kasan.config
+KOBJ      := $(BUILD)/kobj-kasan
+endif
+
+IMAGE    := $(KOBJ)/arch/arm64/boot/Image
+INITRAMFS := $(BUILD)/initramfs.cpio
+ROOTFS   := $(BUILD)/rootfs
+MODULES  ?= $(notdir $(wildcard tests/modules/*))
+PROGS    := $(basename $(notdir $(wildcard tests/progs/*.c)))
+QEMU_RUN := python3 $(TOP)/scripts/qemu-run.py --kernel $(IMAGE) --initrd $(INITRAMFS)
+
+.PHONY: run test bench help deps unpack apply export kernel config modules \
+	progs memctl initramfs guest shell checkpatch clean distclean
+
+help:
+	@sed -n 's/^#\(.*\)/\1/p' docs/make-targets.txt 2>/dev/null || true
+	@echo "targets: run test bench deps apply export kernel modules progs"
+	@echo "         memctl initramfs shell checkpatch clean distclean"
+	@echo "knobs:   KASAN=1 (KASAN kernel in build/kobj-kasan), JOBS=N, V=1"
+
+## Host packages (apt, as root). Fast when everything is installed.
+deps:
+	@scripts/deps.sh
+
+## Kernel source: Debian's linux-source-6.12 as a git tree, series applied.
+unpack: deps
+	@scripts/series.sh unpack $(KSRC)
+
+apply: unpack
+	@scripts/series.sh apply $(KSRC)
+
+export:
+	@scripts/series.sh export $(KSRC)
+
+## Kernel configuration and build. A stamp over the series, the fragments
+## and any local edit of the tree lets an unchanged tree skip kbuild.
+config: apply
+	@scripts/kconfig.sh $(KSRC) $(KOBJ) $(CROSS) $(FRAGMENTS)
+
+kernel: config
+	@stamp="$$( { git -C $(KSRC) rev-parse HEAD; git -C $(KSRC) diff HEAD; \
+		git -C $(KSRC) status --porcelain; cat $(KOBJ)/.config; } | sha256sum)"; \
+	if [ -f $(IMAGE) ] && [ "$$stamp" = "$$(cat $(KOBJ)/.harness-stamp 2>/dev/null)" ]; then \
+		echo "kernel: up to date"; \
+	else \
+		echo "kernel: building Image and modules (-j$(JOBS))"; \
+		$(KMAKE) -j$(JOBS) Image modules && echo "$$stamp" > $(KOBJ)/.harness-stamp; \
+	fi
+
+## Test modules (tests/modules/NAME/), built out of tree in build/modules.
+modules: kernel
+	@for m in $(MODULES); do \
+		mkdir -p $(BUILD)/modules/$$m && \
+		rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*' \
+			--exclude '*.mod*' --exclude Module.symvers --exclude modules.order \
+			tests/modules/$$m/ $(BUILD)/modules/$$m/src/ && \
+		$(KMAKE) M=$(BUILD)/modules/$$m/src modules >/dev/null && \
+		cp $(BUILD)/modules/$$m/src/*.ko $(BUILD)/modules/$$m/ || exit 1; \
+	done
+
+## Static arm64 test programs (tests/progs/*.c).
+progs: $(PROGS:%=$(BUILD)/progs/%)
+
+$(BUILD)/progs/%: tests/progs/%.c | deps
+	@mkdir -p $(@D)
+	$(CROSS)gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+## memctl, static for the guest (tools/memctl).
+memctl: deps
+	@if [ -f tools/memctl/Makefile ]; then \
+		$(MAKE) -s -C tools/memctl CROSS_COMPILE=$(CROSS) STATIC=1 \
+			O=$(BUILD)/memctl-arm64; \
+	fi
+
+## Guest initramfs: Debian arm64 packages plus the harness and test files.
+initramfs: modules progs memctl
+	@scripts/mkrootfs.sh $(BUILD)
+	@scripts/mkinitramfs.sh $(BUILD) $(INITRAMFS)
+
+guest: kernel initramfs
+
+## The main job: boot the guest and show the memory blocks.
+run: guest
+	@$(QEMU_RUN) --mode demo --name demo --timeout 300 --log $(BUILD)/logs/demo.log
+
+## Interactive shell in the guest (Ctrl-A X quits).
+shell: guest
+	@$(QEMU_RUN) --mode shell
+
+## Every test: host tests, then the guest suites. Ends with "N passed, M failed".
+test: guest
+	@scripts/run-tests.sh
+
+checkpatch: apply
+	@series=$$(sed -e 's/#.*//' -e '/^\s*$$/d' series); \
+	[ -z "$$series" ] || perl $(KSRC)/scripts/checkpatch.pl --strict --no-tree --terse $$series
+
+clean:
+	rm -rf $(BUILD)/kobj $(BUILD)/kobj-kasan $(BUILD)/modules $(BUILD)/progs \
+		$(BUILD)/rootfs $(BUILD)/initramfs.cpio $(BUILD)/logs $(BUILD)/memctl-arm64
+	-$(MAKE) -s -C tools/memctl clean 2>/dev/null
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,44 @@
+#!/bin/bash
+# mkinitramfs.sh BUILD_DIR OUTPUT
+#
+# The guest initramfs: the Debian arm64 base (scripts/mkrootfs.sh) plus
+#   /init                      tests/guest/init
+#   /harness/                  tests/guest/*.sh and the suite directories
+#   /usr/local/bin/            static test programs (build/progs)
+#   /usr/local/sbin/memctl     memctl, when it was built
+#   /lib/modules/harness/      test modules (build/modules/*/*.ko)
+#   /etc/udev/rules.d/         udev rules shipped by the project (udev/)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$1 out=$2
+root=$build/rootfs
+
+rm -rf "$root"
+cp -a "$build/rootfs-base" "$root"
+rm -f "$root/.stamp"
+mkdir -p "$root"/{dev,proc,sys,tmp,run,root,etc,harness,usr/local/bin,usr/local/sbin} \
+	"$root/lib/modules/harness"
+mknod -m 600 "$root/dev/console" c 5 1
+mknod -m 666 "$root/dev/null" c 1 3
+echo "root:x:0:0:root:/root:/bin/bash" > "$root/etc/passwd"
+echo "root:x:0:" > "$root/etc/group"
+: > "$root/etc/fstab"
+printf '/lib/aarch64-linux-gnu\n/usr/lib/aarch64-linux-gnu\n' > "$root/etc/ld.so.conf"
+
+install -m 755 "$top/tests/guest/init" "$root/init"
+cp -a "$top/tests/guest/." "$root/harness/"
+rm -f "$root/harness/init"
+[ -d "$build/progs" ] && cp -a "$build/progs/." "$root/usr/local/bin/"
+[ -x "$build/memctl-arm64/memctl" ] && install -m 755 "$build/memctl-arm64/memctl" "$root/usr/local/sbin/"
+for ko in "$build"/modules/*/*.ko; do
+	[ -e "$ko" ] && cp "$ko" "$root/lib/modules/harness/"
+done
+if [ -d "$top/udev" ]; then
+	mkdir -p "$root/etc/udev/rules.d"
+	cp "$top"/udev/*.rules "$root/etc/udev/rules.d/" 2>/dev/null || true
+fi
+
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc --owner=0:0 --quiet) > "$out.tmp"
+mv "$out.tmp" "$out"
+echo "initramfs: $(du -h "$out" | cut -f1) -> $out"

@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""Boot the patched arm64 kernel in QEMU with a virtio-mem device and watch it.
+
+The guest (tests/guest/init) runs the demo or the test suite and powers off.
+This script
+  * starts qemu-system-aarch64 -machine virt with 1 GiB of boot RAM and a
+    virtio-mem device (QMP socket and a virtio-serial control port),
+  * writes the whole console to a log file and watches it: an Oops, BUG,
+    WARNING, lockdep, KASAN or UBSAN report, a panic, or a hang (no output for
+    --idle-timeout seconds, or the run over --timeout) fails the run and is
+    named in the summary,
+  * answers the guest's requests on the control port (resize the virtio-mem
+    device through QMP, ...) and collects the TAP results it sends there,
+  * prints the TAP lines, a summary line and exits non-zero on any failure.
+"""
+
+import argparse
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SPLAT = re.compile(
+    r"\[\s*\d+\.\d+\]\s.*?("
+    r"Oops|BUG:|WARNING:|Kernel panic|Internal error:|"
+    r"Unable to handle kernel|KASAN|UBSAN|INFO: task .* blocked|"
+    r"rcu_.* stall|non-static key|circular locking|recursive locking|"
+    r"lock held when returning"
+    r")")
+
+
+def find_splat(line):
+    """Return the kernel-report keyword in a console line, or None."""
+    m = SPLAT.search(line)
+    return m.group(1) if m else None
+
+
+def parse_size(text):
+    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    m = re.fullmatch(r"(\d+)([KMGT]?)(i?B)?", text.strip(), re.I)
+    if not m:
+        raise ValueError(f"bad size '{text}'")
+    return int(m.group(1)) * units[m.group(2).upper()]
+
+
+class Qmp:
+    """Minimal QMP client over the unix socket QEMU listens on."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = None
+        self.buf = b""
+
+    def _line(self):
+        while b"\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise ConnectionError("QMP socket closed")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def connect(self):
+        if self.sock:
+            return
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(30)
+        self.sock.connect(self.path)
+        self._line()  # greeting
+        self.execute("qmp_capabilities")
+
+    def execute(self, cmd, **args):
+        msg = {"execute": cmd}
+        if args:
+            msg["arguments"] = args
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        while True:
+            reply = self._line()
+            if "event" in reply:
+                continue
+            if "error" in reply:
+                raise RuntimeError(reply["error"].get("desc", str(reply)))
+            return reply.get("return")
+
+
+class Run:
+    def __init__(self, args):
+        self.args = args
+        self.tmp = tempfile.mkdtemp(prefix="qemu-run.")
+        self.qmp = Qmp(os.path.join(self.tmp, "qmp.sock"))
+        self.ctl_path = os.path.join(self.tmp, "ctl.sock")
+        self.events = queue.Queue()
+        self.tap = []           # (ok, text)
+        self.end = None         # (passed, failed) from the guest runner
+        self.splats = []        # (keyword, line, context lines)
+        self.problems = []      # harness-level failures
+        self.last_output = time.monotonic()
+        self.console_tail = []
+        if args.log:
+            os.makedirs(os.path.dirname(os.path.abspath(args.log)), exist_ok=True)
+        self.log = open(args.log, "w", errors="replace") if args.log else None
+        self.echo_console = args.mode != "test" or args.verbose
+        self.userspace = False
+
+    # ---- QEMU command line -------------------------------------------
+    def cmdline(self):
+        a = self.args
+        append = ["console=ttyAMA0", "panic=-1",
+                  "memhp_default_state=online_movable",
+                  "memory_hotplug.online_policy=auto-movable",
+                  f"harness.mode={a.mode}"]
+        if a.vmem_size:
+            append.append(f"harness.vmem_blocks={parse_size(a.vmem_size) >> 27}")
+        if a.suite:
+            append.append(f"harness.suite={a.suite}")
+        if a.only:
+            append.append(f"harness.only={a.only}")
+        if a.append:
+            append.append(a.append)
+        cmd = [a.qemu, "-machine", "virt", "-cpu", a.cpu,
+               "-smp", str(a.smp), "-accel", "tcg,thread=multi",
+               "-m", f"{a.boot_mem},maxmem={a.max_mem},slots=2",
+               "-kernel", a.kernel, "-initrd", a.initrd,
+               "-append", " ".join(append),
+               "-display", "none", "-serial", "stdio", "-monitor", "none",
+               "-no-reboot", "-nic", "none",
+               "-qmp", f"unix:{self.qmp.path},server=on,wait=off",
+               "-device", "virtio-serial-pci,id=vser0,romfile=",
+               "-chardev", f"socket,id=ctl,path={self.ctl_path},server=on,wait=off",
+               "-device", "virtserialport,bus=vser0.0,chardev=ctl,name=harness.ctl"]
+        if a.vmem_size:
+            cmd += ["-object", f"memory-backend-ram,id=vmem0,size={a.vmem_max}",
+                    "-device", "virtio-mem-pci,id=vm0,memdev=vmem0,romfile=,"
+                    f"requested-size={a.vmem_size}"]
+        return cmd + a.qemu_extra
+
+    # ---- console -----------------------------------------------------
+    def read_console(self, stream):
+        pending = None
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            self.last_output = time.monotonic()
+            if self.log:
+                self.log.write(line + "\n")
+                self.log.flush()
+            self.console_tail = (self.console_tail + [line])[-60:]
+            if line.startswith("init:") or line.startswith("==="):
+                self.userspace = True
+            if pending is not None:
+                pending[2].append(line)
+                if len(pending[2]) >= 12:
+                    pending = None
+            word = find_splat(line)
+            if word:
+                pending = (word, line, [])
+                self.splats.append(pending)
+            if self.echo_console and (self.userspace or self.args.verbose):
+                print(line, flush=True)
+        self.events.put(("console-eof", None))
+
+    # ---- control port ------------------------------------------------
+    def handle_request(self, req):
+        words = req.split()
+        try:
+            if not words:
+                raise ValueError("empty request")
+            if words[0] == "echo":
+                return "ok " + " ".join(words[1:])
+            if words[0] == "vmem-resize":
+                self.qmp.connect()
+                self.qmp.execute("qom-set", path="/machine/peripheral/vm0",
+                                 property="requested-size",
+                                 value=parse_size(words[1]))
+                return "ok"
+            if words[0] == "vmem-size":
+                self.qmp.connect()
+                size = self.qmp.execute("qom-get", path="/machine/peripheral/vm0",
+                                        property="size")
+                return f"ok {size}"
+            if words[0] == "qmp":
+                self.qmp.connect()
+                args = json.loads(" ".join(words[2:])) if len(words) > 2 else {}
+                return "ok " + json.dumps(self.qmp.execute(words[1], **args))
+            raise ValueError(f"unknown request '{words[0]}'")
+        except Exception as e:  # the reply tells the guest what went wrong
+            return f"err {e}"
+
+    def read_ctl(self):
+        deadline = time.monotonic() + 30
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        while True:
+            try:
+                sock.connect(self.ctl_path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                if time.monotonic() > deadline:
+                    self.problems.append("harness: cannot connect to the control port")
+                    return
+                time.sleep(0.1)
+        buf = b""
+        while True:
+            try:
+                data = sock.recv(4096)
+            except OSError:
+                break
+            if not data:
+                break
+            buf += data
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                line = raw.decode("utf-8", "replace").rstrip("\r")
+                self.last_output = time.monotonic()
+                if line.startswith("TAP "):
+                    self.on_tap(line[4:])
+                elif line.startswith("REQ "):
+                    reply = self.handle_request(line[4:])
+                    sock.sendall(b"REP " + reply.encode() + b"\n")
+                elif line.startswith("END "):
+                    p, f = line.split()[1:3]
+                    self.end = (int(p), int(f))
+
+    def on_tap(self, line):
+        if line.startswith("ok "):
+            self.tap.append((True, line))
+        elif line.startswith("not ok "):
+            self.tap.append((False, line))
+        if self.args.mode == "test" and not self.args.verbose:
+            print(line, flush=True)
+
+    # ---- main --------------------------------------------------------
+    def run(self):
+        a = self.args
+        cmd = self.cmdline()
+        if a.verbose:
+            print("+ " + " ".join(cmd), flush=True)
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        threading.Thread(target=self.read_console, args=(proc.stdout,),
+                         daemon=True).start()
+        threading.Thread(target=self.read_ctl, daemon=True).start()
+        reason = None
+        while proc.poll() is None:
+            time.sleep(0.2)
+            now = time.monotonic()
+            if now - start > a.timeout:
+                reason = f"timeout: the guest ran longer than {a.timeout}s"
+            elif now - self.last_output > a.idle_timeout:
+                reason = f"hang: no output from the guest for {a.idle_timeout}s"
+            if reason:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                break
+        proc.wait()
+        time.sleep(0.3)  # let the reader threads drain
+        elapsed = time.monotonic() - start
+        if reason:
+            self.problems.append(reason)
+        elif proc.returncode != 0:
+            self.problems.append(f"qemu exited with status {proc.returncode}")
+        return self.report(elapsed)
+
+    def report(self, elapsed):
+        a = self.args
+        failures = [t for ok, t in self.tap if not ok]
+        passed = sum(1 for ok, _ in self.tap if ok)
+        problems = list(self.problems)
+        for word, line, ctx in self.splats:
+            problems.append(f"kernel splat ({word}) on the console: {line.strip()}")
+        if a.mode == "test" and self.end is None and not problems:
+            problems.append("the guest did not finish the suite")
+        if a.mode == "test" and self.end and self.end != (passed, len(failures)):
+            problems.append(f"guest counted {self.end}, host saw "
+                            f"{(passed, len(failures))}")
+        if a.mode == "test" and passed + len(failures) == 0 and not problems:
+            problems.append("no test ran")
+        failed = len(failures) + len(problems)
+        name = a.name or a.mode
+        if problems or failures:
+            print(f"--- {name}: failures", flush=True)
+            for f in failures:
+                print(f"  {f}")
+            for p in problems:
+                print(f"  {p}")
+            for word, line, ctx in self.splats[:3]:
+                print("  --- console around the report:")
+                for c in [line] + ctx:
+                    print(f"  | {c}")
+            if not self.splats and (self.problems or failures) and not self.echo_console:
+                print("  --- last console lines:")
+                for c in self.console_tail[-25:]:
+                    print(f"  | {c}")
+            if a.log:
+                print(f"  full console log: {a.log}")
+        print(f"{name}: {passed} passed, {failed} failed ({elapsed:.0f}s)",
+              flush=True)
+        if a.results:
+            with open(a.results, "w") as f:
+                json.dump({"name": name, "passed": passed, "failed": failed,
+                           "failures": failures + problems,
+                           "seconds": round(elapsed, 1)}, f, indent=1)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return 1 if failed else 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--kernel", required=True, help="arm64 Image")
+    p.add_argument("--initrd", required=True, help="initramfs cpio")
+    p.add_argument("--mode", default="test", choices=["test", "demo", "shell"])
+    p.add_argument("--name", help="name of this run in the summary")
+    p.add_argument("--suite", help="guest suite directory (default: suite)")
+    p.add_argument("--only", help="run only guest scripts matching this")
+    p.add_argument("--append", default="", help="extra kernel command line")
+    p.add_argument("--qemu", default="qemu-system-aarch64")
+    p.add_argument("--cpu", default="cortex-a57")
+    p.add_argument("--smp", type=int, default=2)
+    p.add_argument("--boot-mem", default="1G")
+    p.add_argument("--max-mem", default="4G")
+    p.add_argument("--vmem-size", default="512M",
+                   help="virtio-mem requested size ('' for no device)")
+    p.add_argument("--vmem-max", default="1G", help="virtio-mem region size")
+    p.add_argument("--timeout", type=int, default=900)
+    p.add_argument("--idle-timeout", type=int, default=300)
+    p.add_argument("--log", help="write the console here")
+    p.add_argument("--results", help="write a JSON summary here")
+    p.add_argument("--verbose", "-v", action="store_true")
+    p.add_argument("qemu_extra", nargs="*", help="extra QEMU arguments (after --)")
+    args = p.parse_args()
+    if args.mode == "shell":
+        # Interactive: console and QEMU monitor on this terminal (Ctrl-A X).
+        cmd = Run(args).cmdline()
+        i = cmd.index("-serial")
+        cmd[i:i + 4] = ["-serial", "mon:stdio"]
+        os.execvp(cmd[0], cmd)
+    sys.exit(Run(args).run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+#!/bin/bash
+# Guest test runner. Runs every script of the suite directory in order
+# (/harness/suite, or /harness/<name> for harness.suite=<name>), collects the
+# results each script records through lib.sh, and prints them as TAP on the
+# console and on the harness control port, where scripts/qemu-run.py counts
+# them. After each script the kernel log is read: a splat fails that script.
+#
+# Kernel command line knobs:
+#   harness.suite=NAME      directory of scripts to run (default: suite)
+#   harness.only=PATTERN    run only scripts whose name contains PATTERN
+#   harness.vmem_blocks=N   wait for N virtio-mem blocks before starting
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+. /harness/lib.sh
+
+suite=suite only="" vmem_blocks=0 timeout=600
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	harness.suite=*) suite=${arg#*=} ;;
+	harness.only=*) only=${arg#*=} ;;
+	harness.vmem_blocks=*) vmem_blocks=${arg#*=} ;;
+	harness.timeout=*) timeout=${arg#*=} ;;
+	esac
+done
+
+port=""
+for p in /sys/class/virtio-ports/*; do
+	[ "$(cat "$p/name" 2>/dev/null)" = harness.ctl ] && port=/dev/${p##*/}
+done
+[ -n "$port" ] && exec 3<>"$port"
+
+emit() {
+	echo "$1"
+	[ -n "$port" ] && echo "TAP $1" >&3
+}
+
+splat_re='Oops|BUG:|WARNING:|Kernel panic|Internal error|Unable to handle kernel|KASAN|UBSAN|INFO: task .* blocked|INFO: rcu_.* stall|non-static key|circular locking|recursive locking|lock held when returning'
+
+# virtio-mem plugs its memory asynchronously after the driver probes.
+all_online() {
+	local b n=0
+	for b in $(vmem_blocks); do
+		[ "$(block_state "$b")" = online ] || return 1
+		n=$((n + 1))
+	done
+	[ "$n" -ge "$vmem_blocks" ]
+}
+if [ "$vmem_blocks" -gt 0 ] && ! wait_for 60 all_online; then
+	echo "run: only $(vmem_blocks | wc -l) of $vmem_blocks virtio-mem blocks online"
+fi
+
+export TAP_RESULTS=/tmp/results
+n=0 passed=0 failed=0
+dmesg -c > /tmp/dmesg.boot
+emit "TAP version 13"
+for t in /harness/$suite/*.sh; do
+	name=$(basename "$t" .sh)
+	[ -n "$only" ] && [ "${name#*"$only"}" = "$name" ] && continue
+	emit "# $name"
+	: > "$TAP_RESULTS"
+	timeout -s KILL "$timeout" /bin/bash "$t" 2>&1
+	rc=$?
+	had_fail=0 any=0
+	while IFS=$'\t' read -r status desc why; do
+		n=$((n + 1)) any=1
+		if [ "$status" = ok ]; then
+			passed=$((passed + 1))
+			emit "ok $n - $desc"
+		else
+			failed=$((failed + 1)) had_fail=1
+			emit "not ok $n - $desc${why:+ # $why}"
+		fi
+	done < "$TAP_RESULTS"
+	if [ $rc -ne 0 ] && [ $had_fail = 0 ]; then
+		n=$((n + 1)) failed=$((failed + 1))
+		[ $rc = 137 ] && why="killed after ${timeout}s" || why="exit status $rc"
+		emit "not ok $n - $name: script failed # $why"
+	elif [ $any = 0 ]; then
+		n=$((n + 1)) failed=$((failed + 1))
+		emit "not ok $n - $name: recorded no result"
+	fi
+	dmesg -c > /tmp/dmesg.test
+	cat /tmp/dmesg.test >> /tmp/dmesg.all
+	splat=$(grep -E -m1 "$splat_re" /tmp/dmesg.test)
+	if [ -n "$splat" ]; then
+		n=$((n + 1)) failed=$((failed + 1))
+		emit "not ok $n - $name: kernel log # ${splat#\[*\] }"
+	fi
+done
+emit "1..$n"
+emit "# guest: $passed passed, $failed failed"
+[ -n "$port" ] && echo "END $passed $failed" >&3
