@@ -1,0 +1,938 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memctl - list and change the state of Linux memory blocks, including
+ * the offline_depopulated state (offline and removed from the kernel's
+ * linear map).
+ *
+ * Every target is resolved and validated against a snapshot of sysfs
+ * before the first write, so bad input changes nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "memctl.h"
+
+#ifndef MEMCTL_VERSION
+#define MEMCTL_VERSION "0.1"
+#endif
+
+#define RETRY_DELAY_MS	100
+
+enum command {
+	CMD_LIST,
+	CMD_ONLINE,
+	CMD_OFFLINE,
+	CMD_DEPOPULATE,
+	CMD_POPULATE,
+};
+
+static const char *const cmd_names[] = {
+	[CMD_LIST]	 = "list",
+	[CMD_ONLINE]	 = "online",
+	[CMD_OFFLINE]	 = "offline",
+	[CMD_DEPOPULATE] = "depopulate",
+	[CMD_POPULATE]	 = "populate",
+};
+
+enum target_kind { T_INDEX, T_ADDR, T_SIZE, T_OWNER };
+
+struct target {
+	enum target_kind kind;
+	const char *arg;
+	uint64_t first, last;		/* block indices, or addresses */
+	uint64_t size;
+	const char *owner;
+};
+
+struct opts {
+	enum command cmd;
+	struct list_opts list;
+	const char *root;
+	const char *owner;		/* --owner filter */
+	const char *online_word;	/* online, online_{kernel,movable} */
+	bool dry_run;
+	bool force;
+	bool json;
+	unsigned int retry;
+	bool list_only_opt;		/* a listing option was given */
+	const char *change_only_opt;	/* a change option was given */
+};
+
+/* What a change command does to one block. */
+enum action {
+	ACT_WRITE,		/* write a word to state */
+	ACT_ALREADY,		/* nothing to do */
+	ACT_BUSY,		/* transient state, fails without writing */
+	ACT_UNKNOWN,		/* state unreadable */
+	ACT_INELIGIBLE,		/* depopulate on a block that cannot */
+};
+
+static void usage(void)
+{
+	printf(
+"Usage:\n"
+" %1$s [list] [options] [TARGET...]\n"
+" %1$s online [--movable|--kernel] [options] TARGET...\n"
+" %1$s offline [options] TARGET...\n"
+" %1$s depopulate [options] TARGET...\n"
+" %1$s populate [options] TARGET...\n"
+"\n"
+"List memory blocks and change their state, including offline_depopulated\n"
+"(offline and removed from the kernel linear map).\n"
+"\n"
+"Targets:\n"
+" N, N-M                    block index or index range (decimal)\n"
+" 0xSTART-0xEND             physical range, block-aligned, END inclusive\n"
+" 0xSTART+SIZE              physical range given by start and size\n"
+" SIZE                      e.g. 512M, 1G: that much memory in blocks that\n"
+"                           can make the transition (not with list)\n"
+" driver:NAME               blocks whose owner (/proc/iomem) contains NAME\n"
+"\n"
+"Options:\n"
+" -J, --json                JSON output\n"
+"     --owner NAME          only blocks whose owner contains NAME\n"
+"     --sysfs-root DIR      use DIR/sys/... and DIR/proc/iomem\n"
+" -h, --help                display this help\n"
+" -V, --version             display version\n"
+"\n"
+"List options:\n"
+" -a, --all                 one line per block, no merging\n"
+" -b, --bytes               sizes in bytes\n"
+" -n, --noheadings          no column headings\n"
+" -o, --output LIST         columns to print (+LIST appends to default)\n"
+" -r, --raw                 raw output\n"
+" -S, --split LIST          merge ranges only where these columns agree\n"
+"                           (default: the displayed ones; 'none')\n"
+"     --summary[=WHEN]      never, always or only (default: not in raw)\n"
+"\n"
+"Change options:\n"
+"     --dry-run             print what would be done, write nothing\n"
+"     --force               depopulate even where depopulatable is not 1\n"
+"     --kernel              online to a kernel zone (online_kernel)\n"
+"     --movable             online to ZONE_MOVABLE (online_movable)\n"
+"     --retry N             retry a busy offline up to N times\n"
+"\n"
+"Exit status: 0 done, 1 some blocks failed, 2 usage or input error,\n"
+"3 environment error (no sysfs, not permitted).  On 2 and 3 nothing\n"
+"was changed.\n",
+		progname);
+	list_columns_help();
+	printf("\nSee memctl(8).\n");
+}
+
+enum {
+	OPT_SUMMARY = 256,
+	OPT_OWNER,
+	OPT_SYSFS_ROOT,
+	OPT_DRY_RUN,
+	OPT_FORCE,
+	OPT_KERNEL,
+	OPT_MOVABLE,
+	OPT_RETRY,
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o, int *first)
+{
+	static const struct option longopts[] = {
+		{ "all",	no_argument,		NULL, 'a' },
+		{ "bytes",	no_argument,		NULL, 'b' },
+		{ "json",	no_argument,		NULL, 'J' },
+		{ "noheadings",	no_argument,		NULL, 'n' },
+		{ "output",	required_argument,	NULL, 'o' },
+		{ "raw",	no_argument,		NULL, 'r' },
+		{ "split",	required_argument,	NULL, 'S' },
+		{ "summary",	optional_argument,	NULL, OPT_SUMMARY },
+		{ "owner",	required_argument,	NULL, OPT_OWNER },
+		{ "sysfs-root",	required_argument,	NULL, OPT_SYSFS_ROOT },
+		{ "dry-run",	no_argument,		NULL, OPT_DRY_RUN },
+		{ "force",	no_argument,		NULL, OPT_FORCE },
+		{ "kernel",	no_argument,		NULL, OPT_KERNEL },
+		{ "movable",	no_argument,		NULL, OPT_MOVABLE },
+		{ "retry",	required_argument,	NULL, OPT_RETRY },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	o->online_word = "online";
+	o->root = getenv("MEMCTL_SYSFS_ROOT");
+	if (!o->root || !*o->root)
+		o->root = "/";
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "abJno:rS:hV", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			o->list.all = true;
+			o->list_only_opt = true;
+			break;
+		case 'b':
+			o->list.bytes = true;
+			o->list_only_opt = true;
+			break;
+		case 'J':
+			o->json = o->list.json = true;
+			break;
+		case 'n':
+			o->list.noheadings = true;
+			o->list_only_opt = true;
+			break;
+		case 'o':
+			o->list.columns = optarg;
+			o->list_only_opt = true;
+			break;
+		case 'r':
+			o->list.raw = true;
+			o->list_only_opt = true;
+			break;
+		case 'S':
+			o->list.split = optarg;
+			o->list_only_opt = true;
+			break;
+		case OPT_SUMMARY:
+			o->list_only_opt = true;
+			if (!optarg || !strcmp(optarg, "always"))
+				o->list.summary = SUMMARY_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				o->list.summary = SUMMARY_NEVER;
+			else if (!strcmp(optarg, "only"))
+				o->list.summary = SUMMARY_ONLY;
+			else {
+				warnx_("--summary: unknown value '%s'",
+				       optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_OWNER:
+			if (!*optarg) {
+				warnx_("--owner: empty name");
+				return EXIT_USAGE;
+			}
+			o->owner = optarg;
+			break;
+		case OPT_SYSFS_ROOT:
+			o->root = optarg;
+			break;
+		case OPT_DRY_RUN:
+			o->dry_run = true;
+			o->change_only_opt = "--dry-run";
+			break;
+		case OPT_FORCE:
+			o->force = true;
+			o->change_only_opt = "--force";
+			break;
+		case OPT_KERNEL:
+		case OPT_MOVABLE:
+			if (strcmp(o->online_word, "online")) {
+				warnx_("--kernel and --movable exclude each other");
+				return EXIT_USAGE;
+			}
+			o->online_word = c == OPT_KERNEL ? "online_kernel" :
+							   "online_movable";
+			o->change_only_opt = c == OPT_KERNEL ? "--kernel" :
+							       "--movable";
+			break;
+		case OPT_RETRY:
+			if (parse_u64(optarg, 10, &v) || v > 1000) {
+				warnx_("--retry: invalid count '%s' (0-1000)",
+				       optarg);
+				return EXIT_USAGE;
+			}
+			o->retry = (unsigned int)v;
+			o->change_only_opt = "--retry";
+			break;
+		case 'h':
+			usage();
+			exit(EXIT_OK);
+		case 'V':
+			printf("%s %s\n", progname, MEMCTL_VERSION);
+			exit(EXIT_OK);
+		default:
+			if (optopt && optopt < 256)
+				warnx_("invalid option -- '%c'", optopt);
+			else
+				warnx_("unrecognized option '%s'",
+				       argv[optind - 1]);
+			fprintf(stderr, "Try '%s --help'.\n", progname);
+			return EXIT_USAGE;
+		}
+	}
+
+	*first = optind;
+	o->cmd = CMD_LIST;
+	if (optind < argc) {
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(cmd_names); i++)
+			if (!strcmp(argv[optind], cmd_names[i]))
+				break;
+		if (i < ARRAY_SIZE(cmd_names)) {
+			o->cmd = i;
+			(*first)++;
+		} else if (!strchr("0123456789", argv[optind][0]) &&
+			   strncmp(argv[optind], "driver:", 7)) {
+			warnx_("unknown command '%s'", argv[optind]);
+			fprintf(stderr, "Try '%s --help'.\n", progname);
+			return EXIT_USAGE;
+		}
+	}
+
+	if (o->cmd == CMD_LIST && o->change_only_opt) {
+		warnx_("%s needs a command that changes state",
+		       o->change_only_opt);
+		return EXIT_USAGE;
+	}
+	if (o->cmd != CMD_LIST && o->list_only_opt) {
+		warnx_("listing options cannot be used with '%s'",
+		       cmd_names[o->cmd]);
+		return EXIT_USAGE;
+	}
+	if (o->cmd != CMD_ONLINE && strcmp(o->online_word, "online")) {
+		warnx_("--kernel and --movable only apply to 'online'");
+		return EXIT_USAGE;
+	}
+	if (o->force && o->cmd != CMD_DEPOPULATE) {
+		warnx_("--force only applies to 'depopulate'");
+		return EXIT_USAGE;
+	}
+	if (o->list.raw && o->list.json) {
+		warnx_("--raw and --json exclude each other");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ---- targets ------------------------------------------------------- */
+
+static int parse_target(const char *arg, struct target *tg, uint64_t bs)
+{
+	const char *sep;
+	char *a;
+	int ret = 0;
+
+	tg->arg = arg;
+	if (!strncmp(arg, "driver:", 7)) {
+		tg->kind = T_OWNER;
+		tg->owner = arg + 7;
+		if (!*tg->owner) {
+			warnx_("%s: empty driver name", arg);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+
+	if (arg[0] == '0' && (arg[1] == 'x' || arg[1] == 'X')) {
+		uint64_t start, end, size;
+
+		tg->kind = T_ADDR;
+		sep = strpbrk(arg, "-+");
+		if (!sep) {
+			warnx_("%s: address target needs an end (-END) or a size (+SIZE)",
+			       arg);
+			return EXIT_USAGE;
+		}
+		a = xstrdup(arg);
+		a[sep - arg] = '\0';
+		if (parse_u64(a, 0, &start)) {
+			warnx_("%s: invalid start address", arg);
+			ret = EXIT_USAGE;
+		} else if (*sep == '-') {
+			if (parse_u64(sep + 1, 0, &end)) {
+				warnx_("%s: invalid end address", arg);
+				ret = EXIT_USAGE;
+			} else if (end < start) {
+				warnx_("%s: end is below start", arg);
+				ret = EXIT_USAGE;
+			}
+		} else {
+			if (parse_size(sep + 1, &size) || !size) {
+				warnx_("%s: invalid size", arg);
+				ret = EXIT_USAGE;
+			} else if (size - 1 > UINT64_MAX - start) {
+				warnx_("%s: range beyond the address space",
+				       arg);
+				ret = EXIT_USAGE;
+			} else {
+				end = start + size - 1;
+			}
+		}
+		free(a);
+		if (ret)
+			return ret;
+		if (start % bs || end % bs != bs - 1) {
+			char *h = size_to_human(bs);
+
+			warnx_("%s: range is not aligned to the memory block size (%s)",
+			       arg, h);
+			free(h);
+			return EXIT_USAGE;
+		}
+		tg->first = start / bs;
+		tg->last = end / bs;
+		return 0;
+	}
+
+	if (arg[0] < '0' || arg[0] > '9') {
+		warnx_("%s: invalid target", arg);
+		return EXIT_USAGE;
+	}
+
+	/* a size has a unit suffix; a bare number is a block index */
+	sep = arg + strspn(arg, "0123456789");
+	if (*sep && *sep != '-') {
+		tg->kind = T_SIZE;
+		if (parse_size(arg, &tg->size) || !tg->size) {
+			warnx_("%s: invalid target", arg);
+			return EXIT_USAGE;
+		}
+		if (tg->size % bs) {
+			char *h = size_to_human(bs);
+
+			warnx_("%s: size is not a multiple of the memory block size (%s)",
+			       arg, h);
+			free(h);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+
+	tg->kind = T_INDEX;
+	a = xstrdup(arg);
+	a[sep - arg] = '\0';
+	if (parse_u64(a, 10, &tg->first) ||
+	    (*sep && parse_u64(sep + 1, 10, &tg->last))) {
+		warnx_("%s: invalid block index", arg);
+		ret = EXIT_USAGE;
+	} else if (!*sep) {
+		tg->last = tg->first;
+	} else if (tg->last < tg->first) {
+		warnx_("%s: invalid block range", arg);
+		ret = EXIT_USAGE;
+	}
+	free(a);
+	return ret;
+}
+
+static bool owner_match(const struct mblock *b, const char *name)
+{
+	return !name || (b->owner && strstr(b->owner, name));
+}
+
+/* Select every block of an index range; all of them must exist. */
+static int select_range(struct memtree *t, const struct target *tg,
+			const char *owner)
+{
+	uint64_t expect = tg->first;
+	size_t i;
+
+	for (i = 0; i < t->nr_blocks; i++) {
+		struct mblock *b = &t->blocks[i];
+
+		if (b->index < tg->first)
+			continue;
+		if (b->index > tg->last)
+			break;
+		if (b->index != expect)
+			break;
+		if (!owner_match(b, owner)) {
+			warnx_("%s: memory%lu is owned by '%s', not '%s'",
+			       tg->arg, b->index, b->owner ? b->owner : "-",
+			       owner);
+			return EXIT_USAGE;
+		}
+		b->selected = true;
+		if (expect == tg->last)
+			return 0;
+		expect++;
+	}
+	warnx_("%s: memory%" PRIu64 ": no such memory block", tg->arg,
+	       expect);
+	return EXIT_USAGE;
+}
+
+static int select_owner(struct memtree *t, const char *name,
+			const char *filter, const char *what)
+{
+	size_t i, n = 0;
+
+	if (!t->iomem_ok) {
+		warnx_("%s: cannot tell block owners: %s", what,
+		       t->iomem_err);
+		return EXIT_ENV;
+	}
+	for (i = 0; i < t->nr_blocks; i++) {
+		struct mblock *b = &t->blocks[i];
+
+		if (owner_match(b, name) && owner_match(b, filter)) {
+			b->selected = true;
+			n++;
+		}
+	}
+	if (!n) {
+		warnx_("%s: no memory block owned by '%s'", what, name);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static enum action classify(const struct opts *o, const struct mblock *b,
+			    const char **word, enum mstate *to)
+{
+	enum mstate s = b->state;
+
+	if (s == MS_UNKNOWN)
+		return ACT_UNKNOWN;
+	if (s == MS_GOING_OFFLINE)
+		return ACT_BUSY;
+
+	switch (o->cmd) {
+	case CMD_ONLINE:
+		*word = o->online_word;
+		*to = MS_ONLINE;
+		break;
+	case CMD_OFFLINE:
+		*word = "offline";
+		*to = MS_OFFLINE;
+		break;
+	case CMD_DEPOPULATE:
+		*word = "offline_depopulated";
+		*to = MS_DEPOPULATED;
+		if (s != MS_DEPOPULATED && !b->depop && !o->force)
+			return ACT_INELIGIBLE;
+		break;
+	case CMD_POPULATE:
+		/* offline_depopulated -> offline; anything else is mapped */
+		*word = "offline";
+		*to = s == MS_DEPOPULATED ? MS_OFFLINE : s;
+		break;
+	default:
+		return ACT_ALREADY;
+	}
+	return s == *to ? ACT_ALREADY : ACT_WRITE;
+}
+
+/* May block @b be picked by a SIZE target?  Returns a preference class. */
+static int size_class(const struct opts *o, const struct mblock *b)
+{
+	const char *word;
+	enum mstate to;
+
+	if (b->selected || !owner_match(b, o->owner))
+		return -1;
+	if (classify(o, b, &word, &to) != ACT_WRITE)
+		return -1;
+	switch (o->cmd) {
+	case CMD_ONLINE:
+	case CMD_POPULATE:
+		return 0;
+	case CMD_OFFLINE:
+		if (b->state != MS_ONLINE || b->removable == TS_NO)
+			return -1;
+		return 0;
+	case CMD_DEPOPULATE:
+		/* never by size on --force alone */
+		if (!b->depop)
+			return -1;
+		if (b->state == MS_OFFLINE)
+			return 0;	/* cheapest: already offline */
+		if (b->removable == TS_NO)
+			return -1;
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Pick blocks for a SIZE target: like chmem, the highest addresses first
+ * when taking memory away and the lowest first when giving it back; for
+ * depopulate, blocks already offline before online ones.
+ */
+static int select_size(struct memtree *t, const struct opts *o,
+		       const struct target *tg)
+{
+	uint64_t want = tg->size / t->block_size, have = 0;
+	bool down = o->cmd == CMD_OFFLINE || o->cmd == CMD_DEPOPULATE;
+	size_t i, k;
+	int class;
+
+	for (i = 0; i < t->nr_blocks; i++)
+		if (size_class(o, &t->blocks[i]) >= 0)
+			have++;
+	if (have < want) {
+		char *w = size_to_human(tg->size);
+		char *h = size_to_human(have * t->block_size);
+
+		warnx_("%s %s: only %s (%" PRIu64 " blocks) can be %s%s%s",
+		       cmd_names[o->cmd], w, h, have,
+		       o->cmd == CMD_DEPOPULATE ? "depopulated" :
+		       o->cmd == CMD_POPULATE ? "populated" :
+		       o->cmd == CMD_ONLINE ? "onlined" : "offlined",
+		       o->owner ? " with owner " : "",
+		       o->owner ? o->owner : "");
+		free(w);
+		free(h);
+		return EXIT_USAGE;
+	}
+	for (class = 0; class <= 1 && want; class++) {
+		for (k = 0; k < t->nr_blocks && want; k++) {
+			struct mblock *b;
+
+			b = &t->blocks[down ? t->nr_blocks - 1 - k : k];
+			if (size_class(o, b) != class)
+				continue;
+			b->selected = true;
+			want--;
+		}
+	}
+	return 0;
+}
+
+static int resolve_targets(struct memtree *t, const struct opts *o,
+			   struct target *tgs, int ntg)
+{
+	int i, ret;
+
+	if (o->owner && !t->iomem_ok) {
+		warnx_("--owner %s: cannot tell block owners: %s", o->owner,
+		       t->iomem_err);
+		return EXIT_ENV;
+	}
+	if (!ntg && o->owner) {
+		char *what = xasprintf("--owner %s", o->owner);
+
+		ret = select_owner(t, o->owner, NULL, what);
+		free(what);
+		return ret;
+	}
+	for (i = 0; i < ntg; i++) {
+		switch (tgs[i].kind) {
+		case T_INDEX:
+		case T_ADDR:
+			ret = select_range(t, &tgs[i], o->owner);
+			break;
+		case T_OWNER:
+			ret = select_owner(t, tgs[i].owner, o->owner,
+					   tgs[i].arg);
+			break;
+		default:
+			ret = 0;
+			break;
+		}
+		if (ret)
+			return ret;
+	}
+	/* sizes last, so that they add blocks not named otherwise */
+	for (i = 0; i < ntg; i++) {
+		if (tgs[i].kind != T_SIZE)
+			continue;
+		ret = select_size(t, o, &tgs[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---- changing state ------------------------------------------------ */
+
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1e3 + (b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* Write @word to the block's state; returns 0 or a positive errno. */
+static int write_state(struct memtree *t, struct mblock *b, const char *word,
+		       double *ms)
+{
+	char *path = mblock_attr_path(t, b, "state");
+	char *buf = xasprintf("%s\n", word);
+	size_t len = strlen(buf);
+	struct timespec t0, t1;
+	struct stat st;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0) {
+		err = errno;
+		free(buf);
+		return err;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = write(fd, buf, len);
+	if (n < 0)
+		err = errno;
+	else if ((size_t)n != len)
+		err = EIO;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/*
+	 * A fake tree (--sysfs-root) holds regular files: cut off what is
+	 * left of the previous word.  Not truncated on open, so that a
+	 * failed write leaves the file as it was, like the kernel's state.
+	 */
+	if (!err && !fstat(fd, &st) && S_ISREG(st.st_mode) &&
+	    ftruncate(fd, len))
+		err = errno;
+	if (close(fd) && !err)
+		err = errno;
+	*ms = ms_between(&t0, &t1);
+	free(buf);
+	return err;
+}
+
+struct tally {
+	unsigned int done, already, failed, planned;
+};
+
+static void report(struct json *j, const struct mblock *b, const char *result,
+		   enum mstate from, enum mstate to, const char *word,
+		   double ms, int err, unsigned int retries, const char *why)
+{
+	if (!j) {
+		printf("memory%lu: ", b->index);
+		if (!strcmp(result, "already"))
+			printf("already %s\n", state_name(from));
+		else if (!strcmp(result, "failed")) {
+			printf("failed: %s", why ? why : strerror(err));
+			if (retries)
+				printf(" (%u retries)", retries);
+			if (b->state != from)
+				printf(" (now %s)", state_name(b->state));
+			putchar('\n');
+		} else if (!strcmp(result, "dry-run"))
+			printf("%s -> %s (dry run)\n", state_name(from),
+			       state_name(to));
+		else {
+			printf("%s -> %s (%.2f ms", state_name(from),
+			       state_name(to), ms);
+			if (retries)
+				printf(", %u retries", retries);
+			printf(")\n");
+		}
+		return;
+	}
+	json_begin(j, NULL, '{');
+	json_u64(j, "block", b->index);
+	json_str(j, "result", result);
+	json_str(j, "from", state_name(from));
+	json_str(j, "to", state_name(to));
+	if (word)
+		json_str(j, "write", word);
+	if (!strcmp(result, "done"))
+		json_double(j, "time_ms", ms);
+	if (!strcmp(result, "failed")) {
+		if (err)
+			json_int(j, "errno", err);
+		json_str(j, "error", why ? why : strerror(err));
+		json_str(j, "state", state_name(b->state));
+	}
+	if (retries)
+		json_int(j, "retries", retries);
+	json_end(j, '}');
+}
+
+static void change_block(struct memtree *t, const struct opts *o,
+			 struct mblock *b, struct json *j, struct tally *tl)
+{
+	enum mstate from = b->state, to = from;
+	const char *word = NULL;
+	unsigned int retries = 0;
+	enum action act;
+	double ms = 0;
+	int err;
+
+	/* the snapshot may be stale: look again just before acting */
+	if (!o->dry_run)
+		mblock_read_state(t, b);
+	from = b->state;
+	act = classify(o, b, &word, &to);
+	switch (act) {
+	case ACT_ALREADY:
+		tl->already++;
+		report(j, b, "already", from, from, NULL, 0, 0, 0, NULL);
+		return;
+	case ACT_BUSY:
+	case ACT_UNKNOWN:
+	case ACT_INELIGIBLE:
+		tl->failed++;
+		report(j, b, "failed", from, to, NULL, 0, 0, 0,
+		       act == ACT_BUSY ? "block is going-offline" :
+		       act == ACT_UNKNOWN ? "state unreadable" :
+		       "not eligible for depopulation");
+		return;
+	case ACT_WRITE:
+		break;
+	}
+	if (o->dry_run) {
+		tl->planned++;
+		report(j, b, "dry-run", from, to, word, 0, 0, 0, NULL);
+		return;
+	}
+	for (;;) {
+		err = write_state(t, b, word, &ms);
+		if (err != EBUSY || from != MS_ONLINE || retries >= o->retry)
+			break;
+		retries++;
+		nanosleep(&(struct timespec){ 0, RETRY_DELAY_MS * 1000000L },
+			  NULL);
+	}
+	if (err) {
+		tl->failed++;
+		mblock_read_state(t, b);
+		report(j, b, "failed", from, to, word, ms, err, retries, NULL);
+		return;
+	}
+	b->state = to;
+	tl->done++;
+	report(j, b, "done", from, to, word, ms, 0, retries, NULL);
+}
+
+static int change_blocks(struct memtree *t, const struct opts *o)
+{
+	bool down = o->cmd == CMD_OFFLINE || o->cmd == CMD_DEPOPULATE;
+	struct json js = { 0 }, *j = o->json ? &js : NULL;
+	struct tally tl = { 0 };
+	bool writes = false;
+	size_t i, k;
+
+	/* validate everything before the first write */
+	for (i = 0; i < t->nr_blocks; i++) {
+		struct mblock *b = &t->blocks[i];
+		const char *word;
+		enum mstate to;
+		enum action act;
+
+		if (!b->selected)
+			continue;
+		act = classify(o, b, &word, &to);
+		if (act == ACT_UNKNOWN) {
+			warnx_("memory%lu: cannot read the block's state",
+			       b->index);
+			return EXIT_ENV;
+		}
+		if (act == ACT_INELIGIBLE) {
+			warnx_("memory%lu: not eligible for depopulation (owner: %s)",
+			       b->index, b->owner ? b->owner : "unknown");
+			return EXIT_USAGE;
+		}
+		if (act == ACT_WRITE)
+			writes = true;
+	}
+
+	if (writes && !o->dry_run) {
+		if (!strcmp(o->root, "/") && geteuid() != 0) {
+			warnx_("changing memory state needs root");
+			return EXIT_ENV;
+		}
+		for (i = 0; i < t->nr_blocks; i++) {
+			struct mblock *b = &t->blocks[i];
+			char *path;
+
+			if (!b->selected)
+				continue;
+			path = mblock_attr_path(t, b, "state");
+			if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS)) {
+				warnx_("%s: %s", path, strerror(errno));
+				free(path);
+				return EXIT_ENV;
+			}
+			free(path);
+		}
+	}
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (j) {
+		json_begin(j, NULL, '{');
+		json_str(j, "command", cmd_names[o->cmd]);
+		json_bool(j, "dry_run", o->dry_run);
+		json_begin(j, "results", '[');
+	}
+	for (k = 0; k < t->nr_blocks; k++) {
+		struct mblock *b = &t->blocks[down ? t->nr_blocks - 1 - k : k];
+
+		if (b->selected)
+			change_block(t, o, b, j, &tl);
+	}
+	if (j) {
+		json_end(j, ']');
+		json_begin(j, "summary", '{');
+		json_int(j, "done", tl.done);
+		json_int(j, "already", tl.already);
+		json_int(j, "failed", tl.failed);
+		if (o->dry_run)
+			json_int(j, "dry_run", tl.planned);
+		json_end(j, '}');
+		json_end(j, '}');
+	}
+	if (fflush(stdout))
+		return EXIT_ENV;
+	if (tl.failed) {
+		warnx_("%u of %u blocks failed", tl.failed,
+		       tl.done + tl.already + tl.failed + tl.planned);
+		return EXIT_PARTIAL;
+	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct memtree t;
+	struct target *tgs;
+	int first, ntg = 0, i, ret;
+
+	ret = parse_opts(argc, argv, &o, &first);
+	if (ret)
+		return ret;
+
+	if (o.cmd != CMD_LIST && first == argc && !o.owner) {
+		warnx_("%s: no target given", cmd_names[o.cmd]);
+		fprintf(stderr, "Try '%s --help'.\n", progname);
+		return EXIT_USAGE;
+	}
+
+	ret = memtree_load(&t, o.root);
+	if (ret) {
+		memtree_free(&t);
+		return ret;
+	}
+
+	tgs = xmalloc((argc - first + 1) * sizeof(*tgs));
+	for (i = first; i < argc; i++) {
+		ret = parse_target(argv[i], &tgs[ntg], t.block_size);
+		if (ret)
+			goto out;
+		if (tgs[ntg].kind == T_SIZE && o.cmd == CMD_LIST) {
+			warnx_("%s: a size only selects blocks for a change",
+			       argv[i]);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		ntg++;
+	}
+
+	ret = resolve_targets(&t, &o, tgs, ntg);
+	if (ret)
+		goto out;
+
+	if (o.cmd == CMD_LIST)
+		ret = list_blocks(&t, &o.list, ntg || o.owner);
+	else
+		ret = change_blocks(&t, &o);
+out:
+	free(tgs);
+	memtree_free(&t);
+	return ret;
+}

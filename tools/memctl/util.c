@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memctl - small helpers: allocation, attribute reading, number parsing
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "memctl.h"
+
+const char *progname = "memctl";
+
+void warnx_(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void __attribute__((noreturn)) oom(void)
+{
+	fprintf(stderr, "%s: out of memory\n", progname);
+	exit(EXIT_ENV);
+}
+
+void *xmalloc(size_t sz)
+{
+	void *p = calloc(1, sz ? sz : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t sz)
+{
+	p = realloc(p, sz ? sz : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		oom();
+	return p;
+}
+
+/*
+ * Read a sysfs attribute into @buf, NUL-terminated, without trailing
+ * whitespace.  Content past @len - 1 bytes is ignored.
+ * Returns 0 or a negative errno.
+ */
+int read_attr(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (got < len - 1) {
+		n = read(fd, buf + got, len - 1 - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (n == 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	/* an embedded NUL ends the string */
+	got = strlen(buf);
+	while (got && isspace((unsigned char)buf[got - 1]))
+		buf[--got] = '\0';
+	return 0;
+}
+
+/*
+ * Parse a whole string as an unsigned 64-bit number.  Base 0 accepts
+ * decimal and 0x-prefixed hex (but not octal: "010" is ten).
+ */
+int parse_u64(const char *s, int base, uint64_t *val)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*s || !isxdigit((unsigned char)*s))
+		return -EINVAL;
+	if (base == 0)
+		base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno)
+		return -errno;
+	if (*end || end == s)
+		return -EINVAL;
+	*val = v;
+	return 0;
+}
+
+/*
+ * Parse "<number>[KMGTPE][iB]" (binary multiples) or a plain number of
+ * bytes (decimal or 0x hex).  Returns 0, -EINVAL or -ERANGE.
+ */
+int parse_size(const char *s, uint64_t *val)
+{
+	static const char units[] = "KMGTPE";
+	unsigned long long v;
+	const char *u;
+	char *end;
+	int shift;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		v = strtoull(s, &end, 16);
+	else
+		v = strtoull(s, &end, 10);
+	if (errno)
+		return -errno;
+	if (end == s)
+		return -EINVAL;
+	if (!*end) {
+		*val = v;
+		return 0;
+	}
+	u = strchr(units, toupper((unsigned char)*end));
+	if (!u || !*u)
+		return -EINVAL;
+	end++;
+	if (!strcmp(end, "iB") || !strcmp(end, "B"))
+		end += strlen(end);
+	if (*end)
+		return -EINVAL;
+	shift = 10 * (int)(u - units + 1);
+	if (v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*val = (uint64_t)v << shift;
+	return 0;
+}
+
+/* "128M", "1.5G", "512B": like util-linux's size_to_human_string() */
+char *size_to_human(uint64_t bytes)
+{
+	static const char units[] = "BKMGTPE";
+	uint64_t unit, whole, frac;
+	unsigned int i = 0;
+	unsigned int tenths;
+
+	while (i < sizeof(units) - 2 && (bytes >> (10 * (i + 1))))
+		i++;
+	unit = 1ULL << (10 * i);
+	whole = bytes >> (10 * i);
+	frac = bytes & (unit - 1);
+	tenths = (unsigned int)((double)frac * 10.0 / (double)unit + 0.5);
+	if (tenths == 10) {
+		whole++;
+		tenths = 0;
+	}
+	if (tenths)
+		return xasprintf("%llu.%u%c", (unsigned long long)whole,
+				 tenths, units[i]);
+	return xasprintf("%llu%c", (unsigned long long)whole, units[i]);
+}
+
+/* Make a string from the kernel safe for a terminal. */
+void sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
