@@ -79,8 +79,11 @@ cmd_apply() {
 	   git -C "$ksrc" diff --quiet HEAD; then
 		return 0
 	fi
-	if [ "${FORCE:-0}" != 1 ] && [ -n "$have" ] && {
-		[ "${have#* }" != "$head" ] || ! git -C "$ksrc" diff --quiet HEAD; }; then
+	# Whatever is in the tree besides an earlier apply is someone's work.
+	if [ "${FORCE:-0}" != 1 ] && {
+		{ [ -z "$have" ] && [ "$head" != "$(git -C "$ksrc" rev-parse pristine)" ]; } ||
+		{ [ -n "$have" ] && [ "${have#* }" != "$head" ]; } ||
+		! git -C "$ksrc" diff --quiet HEAD; }; then
 		die "$ksrc has commits or edits that are not in the series:" \
 		    "'make export' saves them, FORCE=1 throws them away"
 	fi
@@ -94,12 +97,24 @@ cmd_apply() {
 	echo "$want $(git -C "$ksrc" rev-parse HEAD)" > "$(stampfile "$ksrc")"
 }
 
-# Where a new patch is stored: the deepest directory that holds every file it
+# Where a new patch is stored: the kernel path its subject names, as in
+# "arm64/mm: ..." (arch/arm64/mm/) or "mm/memory_hotplug: ..." (mm/), when
+# the patch touches it; else the deepest directory that holds every file it
 # touches; if that is the top of the tree, the directory of the file with the
 # most changed lines.
 patch_home() {
-	local patch=$1 files common f
+	local patch=$1 files common f prefix c
 	files=$(sed -n 's|^diff --git a/\([^ ]*\) b/.*|\1|p' "$patch")
+	prefix=$(sed -n 's/^Subject: \(\[[^]]*\] *\)\{0,1\}\([^: ]*\):.*/\2/p' "$patch" | head -1)
+	for c in "$prefix" "arch/$prefix"; do
+		[ -n "$prefix" ] || break
+		for f in $files; do
+			case $f in
+			"$c"/*) echo "$c"; return ;;
+			"$c".[ch]) dirname "$c"; return ;;
+			esac
+		done
+	done
 	common=$(printf '%s\n' $files | head -1 | xargs dirname)
 	for f in $files; do
 		while [ "$common" != . ] && [ "${f#"$common"/}" = "$f" ]; do
@@ -121,6 +136,7 @@ cmd_export() {
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' RETURN
 	git -C "$ksrc" format-patch -q --zero-commit --no-signature --abbrev=12 \
+		--filename-max-length=80 \
 		-o "$tmp" pristine..HEAD
 	for f in "$tmp"/*.patch; do
 		[ -e "$f" ] || continue
