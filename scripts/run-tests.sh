@@ -65,8 +65,13 @@ if [ -f "$top/tools/memctl/Makefile" ]; then
 	tap_suite host-memctl make -s -C "$top/tools/memctl" check O="$build/memctl-host"
 fi
 
-# Guest suites (default kernel command line: rodata=full).
+# Guest suites: the main suite with the default rodata=full (page-granular
+# linear map) and again with rodata=on (block mappings); the "withheld"
+# suite boots with RAM held back by mem= for the tests that hot-add it.
 guest guest-suite --suite suite
+guest guest-rodata-on --suite suite --append rodata=on
+guest guest-withheld --suite withheld \
+	--append "mem=896M memory_hotplug.memmap_on_memory=1"
 
 echo
 echo "=== summary"

@@ -111,3 +111,117 @@ host() {
 	*) echo "host: ${reply#REP }" >&2; return 1 ;;
 	esac
 }
+
+# ---- offline_depopulated helpers ------------------------------------------
+
+DEPOP=/sys/kernel/debug/depop_test
+PTDUMP=/sys/kernel/debug/kernel_page_tables
+
+# Load the test module once.
+load_depop_test() {
+	[ -d $DEPOP ] || insmod /lib/modules/harness/depop_test.ko
+}
+
+# Physical start address of memory block $1.
+block_phys() {
+	echo $(($1 * $(block_size)))
+}
+
+# probe PHYS: 0 if the linear map has PHYS, -14 (-EFAULT) if not.
+probe() {
+	echo "$1" > $DEPOP/probe && cat $DEPOP/probe
+}
+
+probe_block() {
+	probe "$(block_phys "$1")"
+}
+
+# The first physical address of RAM, which the linear map starts with.
+ram_start() {
+	local line
+	line=$(grep -m1 ': System RAM$' /proc/iomem)
+	line=${line#"${line%%[! ]*}"}
+	echo $((0x${line%%-*}))
+}
+
+# Start of the linear map (PAGE_OFFSET), from ptdump's first entry after
+# the "Linear Mapping start" marker.
+page_offset() {
+	local line
+	line=$(sed -n '/Linear Mapping start/{n;p;q}' $PTDUMP)
+	echo $((${line%%-*}))
+}
+
+# The linear-map virtual address of physical address $1.
+linear_va() {
+	echo $(($(page_offset) + $1 - $(ram_start)))
+}
+
+# The ptdump lines of the linear map that map something in [VA, VA + SIZE).
+# ptdump also prints unmapped stretches, as a range, a size and a level with
+# no attributes: those are skipped. Bash arithmetic is signed 64 bit: kernel
+# addresses are negative, but their order is kept, so the comparisons hold.
+ptdump_range() {
+	local va=$1 size=$2 s e line in=0 fields
+	while IFS= read -r line; do
+		read -ra fields <<< "$line"
+		[ ${#fields[@]} -gt 3 ] || continue
+		case $line in
+		*"Linear Mapping start"*) in=1; continue ;;
+		*"Linear Mapping end"*) in=0; continue ;;
+		0x*) ;;
+		*) continue ;;
+		esac
+		[ $in = 1 ] || continue
+		s=${line%%-*}
+		e=${line#*-}
+		e=${e%% *}
+		if (( s < va + size && e > va )); then
+			echo "$line"
+		fi
+	done < $PTDUMP
+}
+
+# ptdump lines that map memory block $1.
+ptdump_block() {
+	ptdump_range "$(linear_va "$(block_phys "$1")")" "$(block_size)"
+}
+
+# Put memory block $1 into state $2 (online, offline, offline_depopulated),
+# whatever state it is in now. Prints nothing; fails if it did not get there.
+set_state() {
+	local b=$1 want=$2 f=$MEMDIR/memory$1/state
+	[ "$(block_state "$b")" = "$want" ] && return 0
+	case $want in
+	online) sysfs_write "$f" online_movable > /dev/null ;;
+	offline)
+		[ "$(block_state "$b")" = offline_depopulated ] ||
+			sysfs_write "$f" offline > /dev/null
+		sysfs_write "$f" offline > /dev/null ;;
+	offline_depopulated) sysfs_write "$f" offline_depopulated > /dev/null ;;
+	esac
+	[ "$(block_state "$b")" = "$want" ]
+}
+
+# Collect kernel uevents of memory blocks in the background:
+# uevents_start; ...; uevents_stop; then grep the file $UEVENTS.
+UEVENTS=/tmp/uevents
+uevents_start() {
+	: > $UEVENTS
+	udevadm monitor --kernel --property --subsystem-match=memory > $UEVENTS 2>&1 &
+	UEVENT_PID=$!
+	wait_for 10 grep -q "KERNEL - the kernel uevent" $UEVENTS
+}
+
+uevents_stop() {
+	sleep 0.3
+	kill "$UEVENT_PID" 2>/dev/null
+	wait "$UEVENT_PID" 2>/dev/null
+}
+
+# The uevents seen for memory block $1, as "ACTION STATE" lines.
+uevents_of() {
+	awk -v dev="/devices/system/memory/memory$1" '
+		/^KERNEL\[/ { act = $2; path = $3; next }
+		/^STATE=/ && path == dev { print act, substr($0, 7) }' $UEVENTS
+}

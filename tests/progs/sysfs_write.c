@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sysfs_write FILE WORD
+ * sysfs_write [--fail-alloc] FILE WORD
  *
  * Write WORD to FILE in one write(2) and report the outcome on stdout as
  * "OK" or the errno's symbolic name ("EBUSY", "EINVAL", ...), so that shell
  * tests can assert the exact errno a sysfs store returned. Exit status: 0 on
  * success, 1 if the write failed, 2 if the file could not be opened.
+ *
+ * --fail-alloc sets /proc/self/make-it-fail around the write(2) alone, so
+ * that fault injection (fail_page_alloc with task-filter) fails the page
+ * allocations of that system call and of nothing else in this process.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,14 +45,29 @@ static const char *errno_name(int err)
 	}
 }
 
+static int set_make_it_fail(int fd, char value)
+{
+	return pwrite(fd, &value, 1, 0) == 1 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
+	int fail_fd = -1, saved_errno;
 	const char *name;
 	ssize_t len, ret;
 	int fd;
 
+	if (argc == 4 && !strcmp(argv[1], "--fail-alloc")) {
+		fail_fd = open("/proc/self/make-it-fail", O_WRONLY);
+		if (fail_fd < 0) {
+			perror("sysfs_write: /proc/self/make-it-fail");
+			return 2;
+		}
+		argc--;
+		argv++;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: sysfs_write FILE WORD\n");
+		fprintf(stderr, "usage: sysfs_write [--fail-alloc] FILE WORD\n");
 		return 2;
 	}
 	fd = open(argv[1], O_WRONLY);
@@ -57,7 +76,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	len = strlen(argv[2]);
+	/* Nothing between the two switches may allocate in user space. */
+	if (fail_fd >= 0 && set_make_it_fail(fail_fd, '1')) {
+		perror("sysfs_write: make-it-fail");
+		return 2;
+	}
 	ret = write(fd, argv[2], len);
+	saved_errno = errno;
+	if (fail_fd >= 0 && set_make_it_fail(fail_fd, '0')) {
+		perror("sysfs_write: make-it-fail");
+		return 2;
+	}
+	errno = saved_errno;
 	if (ret == len) {
 		puts("OK");
 		return 0;

@@ -1,0 +1,86 @@
+#!/bin/bash
+# What depopulating a virtio-mem block drops and what it keeps, proven from
+# the page tables (ptdump), a probe of the linear address
+# (copy_from_kernel_nofault in depop_test.ko), sysfs, /proc/iomem and
+# /proc/meminfo; and that onlining brings all of it back.
+. /harness/lib.sh
+load_depop_test || bail "insmod depop_test.ko"
+
+b=$(vmem_blocks | sed -n 3p)
+bs=$(block_size)
+phys=$(block_phys "$b")
+full=1
+grep -qw rodata=on /proc/cmdline && full=0
+
+expect "memory$b: linear map present while online (ptdump)" 1 \
+	"$([ -n "$(ptdump_block "$b")" ] && echo 1)"
+expect "memory$b: probe of its linear address succeeds" 0 "$(probe "$phys")"
+expect "memory$b: probe of its last page succeeds" 0 "$(probe $((phys + bs - 8)))"
+
+iomem0=$(grep -c "System RAM (virtio_mem)" /proc/iomem)
+node0=$(readlink $MEMDIR/memory$b/node0)
+pt0=$(meminfo PageTables)
+total0=$(meminfo MemTotal)
+expect "memory$b: offline" OK "$(swrite $MEMDIR/memory$b/state offline)"
+pt_offline=$(meminfo PageTables)
+expect "memory$b: offline_depopulated" OK \
+	"$(swrite $MEMDIR/memory$b/state offline_depopulated)"
+pt1=$(meminfo PageTables)
+expect "memory$b: state reads offline_depopulated" offline_depopulated "$(block_state "$b")"
+
+# Gone: every linear-map entry of the block, and the page-table pages that
+# mapped only this block. With rodata=full the block is mapped with 4 KiB
+# pages: 64 PTE tables (256 KiB) map 128 MiB.
+expect "memory$b: no linear-map entry in ptdump" "" "$(ptdump_block "$b")"
+expect "memory$b: probe of the first byte faults (-EFAULT)" -14 "$(probe "$phys")"
+expect "memory$b: probe of the middle faults" -14 "$(probe $((phys + bs / 2)))"
+expect "memory$b: probe of the last page faults" -14 "$(probe $((phys + bs - 8)))"
+echo "  PageTables: online ${pt0} kB, offline ${pt_offline} kB, depopulated ${pt1} kB"
+if [ $full = 1 ]; then
+	expect "page-table pages freed: PageTables drops by >= 256 kB" 1 \
+		"$([ $((pt_offline - pt1)) -ge 256 ] && echo 1)"
+else
+	expect "PageTables does not grow on depopulate (rodata=on)" 1 \
+		"$([ "$pt1" -le "$pt_offline" ] && echo 1)"
+fi
+# The neighbours are untouched.
+for nb in $((b - 1)) $((b + 1)); do
+	[ -d $MEMDIR/memory$nb ] || continue
+	[ "$(block_state "$nb")" = online ] || continue
+	expect "neighbour memory$nb: still mapped" 0 "$(probe_block "$nb")"
+done
+
+# Kept: the device, its sysfs directory and node link, the resource, the
+# memmap (valid_zones walks it) and the block's place in MemTotal accounting.
+expect "memory$b: sysfs directory kept" 1 "$([ -d $MEMDIR/memory$b ] && echo 1)"
+expect "memory$b: node link kept" "$node0" "$(readlink $MEMDIR/memory$b/node0)"
+expect "memory$b: phys_index kept" "$(printf '%08x' "$b")" "$(cat $MEMDIR/memory$b/phys_index)"
+expect "/proc/iomem still lists every virtio_mem resource" "$iomem0" \
+	"$(grep -c "System RAM (virtio_mem)" /proc/iomem)"
+expect "memory$b: still listed as System RAM (virtio_mem)" 1 \
+	"$(vmem_blocks | grep -cx "$b")"
+expect "memory$b: valid_zones readable (memmap present)" 1 \
+	"$(grep -qE 'Movable|Normal' $MEMDIR/memory$b/valid_zones && echo 1)"
+expect "memory$b: still depopulatable" 1 "$(cat $MEMDIR/memory$b/depopulatable)"
+expect "MemTotal excludes the depopulated block" $((total0 - bs / 1024)) "$(meminfo MemTotal)"
+expect "lsmem lists memory$b (state column of util-linux)" 1 \
+	"$(lsmem -a -n -o BLOCK | grep -cx " *$b")"
+
+# Back online: the map is rebuilt, the whole block is usable.
+free1=$(meminfo MemFree)
+expect "memory$b: online_movable from offline_depopulated" OK \
+	"$(swrite $MEMDIR/memory$b/state online_movable)"
+expect "memory$b: state online" online "$(block_state "$b")"
+expect "memory$b: linear map back in ptdump" 1 "$([ -n "$(ptdump_block "$b")" ] && echo 1)"
+expect "memory$b: probe succeeds again" 0 "$(probe "$phys")"
+expect "memory$b: probe of the last page succeeds again" 0 "$(probe $((phys + bs - 8)))"
+pt2=$(meminfo PageTables)
+expect "PageTables back to the online value (+-32 kB of user tables)" 1 \
+	"$([ $((pt2 - pt0)) -le 32 ] && [ $((pt0 - pt2)) -le 32 ] && echo 1)"
+expect "MemTotal back" "$total0" "$(meminfo MemTotal)"
+echo "$b" > $DEPOP/pattern
+expect "memory$b: pattern written and verified over every page" 0 "$(cat $DEPOP/pattern)"
+free2=$(meminfo MemFree)
+echo "  MemFree: depopulated ${free1} kB, online again ${free2} kB"
+expect "MemFree grows by the block (>= 120 MiB) when it is back" 1 \
+	"$([ $((free2 - free1)) -ge $((120 << 10)) ] && echo 1)"

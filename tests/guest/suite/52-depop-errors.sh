@@ -1,0 +1,75 @@
+#!/bin/bash
+# Requests that must fail do so with their errno and change nothing.
+. /harness/lib.sh
+load_depop_test || bail "insmod depop_test.ko"
+
+b=$(vmem_blocks | sed -n 2p)
+f=$MEMDIR/memory$b/state
+expect "unknown word: EINVAL" EINVAL "$(swrite "$f" offline_depopulatedx)"
+expect "prefix of the word: EINVAL" EINVAL "$(swrite "$f" offline_depop)"
+expect "memory$b: still online" online "$(block_state "$b")"
+
+# Boot memory is never eligible.
+for kb in $(boot_blocks | head -1) $(boot_blocks | tail -1); do
+	expect "boot block memory$kb: depopulatable=0" 0 "$(cat $MEMDIR/memory$kb/depopulatable)"
+	expect "boot block memory$kb: offline_depopulated is EOPNOTSUPP" EOPNOTSUPP \
+		"$(swrite $MEMDIR/memory$kb/state offline_depopulated)"
+	expect "boot block memory$kb: still online" online "$(block_state "$kb")"
+	expect "boot block memory$kb: still mapped" 0 "$(probe_block "$kb")"
+done
+
+# fail_page_alloc: rebuilding the map cannot allocate page tables.
+fi=/sys/kernel/debug/fail_page_alloc
+set_state "$b" offline_depopulated
+expect "memory$b: depopulated for the ENOMEM test" offline_depopulated "$(block_state "$b")"
+echo 100 > $fi/probability
+echo -1 > $fi/times
+echo 1 > $fi/interval
+echo 0 > $fi/space
+echo 0 > $fi/verbose
+echo 0 > $fi/min-order
+echo N > $fi/ignore-gfp-wait
+echo N > $fi/ignore-gfp-highmem
+echo Y > $fi/task-filter
+expect "rebuild under fail_page_alloc: online_movable is ENOMEM" ENOMEM \
+	"$(sysfs_write --fail-alloc "$f" online_movable)"
+expect "after ENOMEM: still offline_depopulated" offline_depopulated "$(block_state "$b")"
+expect "after ENOMEM: probe still faults" -14 "$(probe_block "$b")"
+expect "after ENOMEM: no linear-map entry" "" "$(ptdump_block "$b")"
+expect "populate (offline) under fail_page_alloc is ENOMEM" ENOMEM \
+	"$(sysfs_write --fail-alloc "$f" offline)"
+expect "after the second ENOMEM: still offline_depopulated" offline_depopulated "$(block_state "$b")"
+echo 0 > $fi/probability
+echo N > $fi/task-filter
+expect "retry without fault injection succeeds" OK "$(swrite "$f" online_movable)"
+expect "memory$b: online after the retry" online "$(block_state "$b")"
+expect "memory$b: probe succeeds after the retry" 0 "$(probe_block "$b")"
+
+# A memory notifier vetoes the rebuild (MEM_PREPARE_POPULATE).
+set_state "$b" offline_depopulated
+echo > $DEPOP/events
+echo 125 > $DEPOP/veto
+expect "notifier veto: online_movable fails with the vetoed errno (ECANCELED)" ECANCELED \
+	"$(swrite "$f" online_movable)"
+expect "after the veto: still offline_depopulated" offline_depopulated "$(block_state "$b")"
+expect "after the veto: probe still faults" -14 "$(probe_block "$b")"
+expect "notifier veto: offline (populate) fails the same way" ECANCELED "$(swrite "$f" offline)"
+echo 0 > $DEPOP/veto
+ev=$(cat $DEPOP/events)
+echo "$ev" | sed 's/^/  events: /'
+expect "notifier saw MEM_PREPARE_POPULATE twice" 2 \
+	"$(echo "$ev" | awk '$1 ~ /PREPARE_POPULATE/ { print $2 }')"
+expect "the vetoing notifier is not sent MEM_CANCEL_POPULATE" 0 \
+	"$(echo "$ev" | awk '$1 ~ /CANCEL_POPULATE/ { print $2 }')"
+expect "online after the veto is lifted" OK "$(swrite "$f" online_movable)"
+ev=$(cat $DEPOP/events)
+expect "a successful rebuild is announced with MEM_PREPARE_POPULATE" 3 \
+	"$(echo "$ev" | awk '$1 ~ /PREPARE_POPULATE/ { print $2 }')"
+expect "memory$b: online" online "$(block_state "$b")"
+
+# MEM_DEPOPULATED is sent after teardown.
+echo > $DEPOP/events
+set_state "$b" offline_depopulated
+expect "notifier saw MEM_DEPOPULATED once" 1 \
+	"$(cat $DEPOP/events | awk '$1 ~ /^MEM_DEPOPULATED$|^DEPOPULATED$/ { print $2 }')"
+set_state "$b" online

@@ -1,0 +1,37 @@
+#!/bin/bash
+# 200 depopulate/online cycles on one block: no splat (the runner checks the
+# kernel log), MemFree back within 1 MiB, the kernel's linear map and
+# vmemmap identical in ptdump (vmalloc space changes with every process).
+. /harness/lib.sh
+
+b=$(vmem_blocks | sed -n 2p)
+f=$MEMDIR/memory$b/state
+cycles=${CYCLES:-200}
+
+sync; echo 3 > /proc/sys/vm/drop_caches
+free0=$(meminfo MemFree)
+kmap() {
+	sed -n -e '/Linear Mapping start/,/Linear Mapping end/p' \
+		-e '/vmemmap start/,/vmemmap end/p' $PTDUMP
+}
+kmap > /tmp/ptdump.before
+failed=0
+for ((i = 1; i <= cycles; i++)); do
+	echo offline_depopulated > "$f" || { failed=$i; break; }
+	echo online_movable > "$f" || { failed=$i; break; }
+done
+expect "$cycles offline_depopulated/online_movable cycles succeed" 0 "$failed"
+expect "memory$b online after the cycles" online "$(block_state "$b")"
+kmap > /tmp/ptdump.after
+expect "ptdump shows the linear map" 1 "$([ "$(wc -l < /tmp/ptdump.before)" -gt 3 ] && echo 1)"
+sync; echo 3 > /proc/sys/vm/drop_caches
+free1=$(meminfo MemFree)
+echo "  MemFree before ${free0} kB, after ${free1} kB"
+d=$((free1 - free0))
+expect "MemFree back within 1 MiB" 1 "$([ ${d#-} -le 1024 ] && echo 1)"
+if cmp -s /tmp/ptdump.before /tmp/ptdump.after; then
+	ok "kernel page tables identical to before the first cycle (ptdump)"
+else
+	fail "kernel page tables identical to before the first cycle (ptdump)" \
+		"$(diff /tmp/ptdump.before /tmp/ptdump.after | head -3 | xargs)"
+fi

@@ -1,0 +1,32 @@
+#!/bin/bash
+# A block whose memmap lives on the block itself (memmap_on_memory) cannot
+# be depopulated: the vmemmap would still map it. Boots with mem=896M, so
+# that 0x78000000-0x7fffffff is RAM the kernel did not take, and
+# memory_hotplug.memmap_on_memory=1; depop_test.ko hot-adds it.
+. /harness/lib.sh
+load_depop_test || bail "insmod depop_test.ko"
+
+bs=$(block_size)
+start=$((0x78000000))
+b=$((start / bs))
+expect "memory$b absent at boot (mem=896M)" 0 "$([ -d $MEMDIR/memory$b ] && echo 1 || echo 0)"
+echo "$start $bs" > $DEPOP/add_mom 2>/dev/null
+expect "add_memory_driver_managed(MHP_MEMMAP_ON_MEMORY) returns 0" 0 "$(cat $DEPOP/add_mom)"
+expect "memory$b present" 1 "$([ -d $MEMDIR/memory$b ] && echo 1 || echo 0)"
+expect "memory$b owned by System RAM (depop_test)" "$b" \
+	"$(blocks_of "System RAM (depop_test)" | xargs)"
+state0=$(block_state "$b")
+expect "memory$b: depopulatable=0 (memmap on the block)" 0 "$(cat $MEMDIR/memory$b/depopulatable)"
+expect "memory$b: offline_depopulated is EOPNOTSUPP" EOPNOTSUPP \
+	"$(swrite $MEMDIR/memory$b/state offline_depopulated)"
+expect "memory$b: state unchanged ($state0)" "$state0" "$(block_state "$b")"
+if [ "$state0" = online ]; then
+	expect "memory$b: offline" OK "$(swrite $MEMDIR/memory$b/state offline)"
+fi
+expect "memory$b (offline): offline_depopulated is still EOPNOTSUPP" EOPNOTSUPP \
+	"$(swrite $MEMDIR/memory$b/state offline_depopulated)"
+expect "memory$b: still offline" offline "$(block_state "$b")"
+expect "memory$b: still mapped" 0 "$(probe "$start")"
+echo "$start $bs" > $DEPOP/remove 2>/dev/null
+expect "offline_and_remove_memory() returns 0" 0 "$(cat $DEPOP/remove)"
+expect "memory$b gone" 0 "$([ -d $MEMDIR/memory$b ] && echo 1 || echo 0)"

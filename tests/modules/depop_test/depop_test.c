@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * depop_test - test helper for offline_depopulated memory blocks
+ *
+ * All files live in /sys/kernel/debug/depop_test/. Numbers are parsed with
+ * kstrto*(..., 0, ...), so both decimal and 0x-prefixed hex work. Reading a
+ * file that holds a result prints one decimal number and a newline.
+ *
+ * probe        Write a physical address. Each read copies 8 bytes from its
+ *              linear map address (phys_to_virt()) with
+ *              copy_from_kernel_nofault() and prints the result: 0 if the
+ *              address is mapped, -14 (-EFAULT) if it is not. Never oopses.
+ *              Reads -22 (-EINVAL) until an address was written.
+ *
+ * pattern      Write a memory block index. The whole (online) block is
+ *              allocated with alloc_contig_range(), a per-page pattern is
+ *              written through the linear map and verified, and the block
+ *              is freed again. Reading prints the result of the last run:
+ *              0 on success, a negative errno if the block could not be
+ *              allocated, or the (positive) number of pages that did not
+ *              read back their pattern.
+ *
+ * depopulate   Write "start size" (physical address and size in bytes) to
+ * populate     call depopulate_range_driver_managed() resp.
+ *              populate_range_driver_managed(). Reading prints the return
+ *              value of the last call. The write itself also fails with it.
+ *
+ * veto         Write an errno number N (e.g. 12 for ENOMEM). While N is not
+ *              0, the module's memory notifier answers MEM_PREPARE_POPULATE
+ *              with notifier_from_errno(-N), vetoing the population. Write 0
+ *              to stop. Reading prints N.
+ *
+ * events       Reading prints one "<event> <count>" line per memory notifier
+ *              event, counting what the module's notifier has seen since the
+ *              module was loaded or the counters reset. Writing anything
+ *              resets all counters.
+ *
+ * pin          Write a pfn: alloc_contig_range() takes that single page out
+ *              of the page allocator and holds it, so that the block it
+ *              belongs to cannot be offlined (online_kernel blocks; offline
+ *              fails with -EBUSY). Write -1 to release all pinned pages.
+ *              Reading prints the number of pinned pages.
+ *
+ * add_mom      Write "start size": add_memory_driver_managed(0, start, size,
+ *              "System RAM (depop_test)", MHP_MEMMAP_ON_MEMORY), meant for
+ *              RAM withheld from the kernel with mem=. The memmap is only
+ *              placed on the memory with memory_hotplug.memmap_on_memory=1.
+ *              Reading prints the last return value.
+ *
+ * remove       Write "start size": offline_and_remove_memory(). Reading
+ *              prints the last return value.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/memory.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+static DEFINE_MUTEX(depop_lock);
+static struct dentry *depop_dir;
+
+static bool probe_set;
+static phys_addr_t probe_addr;
+static long pattern_result;
+static long depopulate_result;
+static long populate_result;
+static long add_mom_result;
+static long remove_result;
+static int veto_errno;
+
+struct pinned_page {
+	struct list_head list;
+	unsigned long pfn;
+};
+static LIST_HEAD(pinned_pages);
+static unsigned long nr_pinned;
+
+static const char * const event_names[] = {
+	[MEM_ONLINE] = "MEM_ONLINE",
+	[MEM_GOING_OFFLINE] = "MEM_GOING_OFFLINE",
+	[MEM_OFFLINE] = "MEM_OFFLINE",
+	[MEM_GOING_ONLINE] = "MEM_GOING_ONLINE",
+	[MEM_CANCEL_ONLINE] = "MEM_CANCEL_ONLINE",
+	[MEM_CANCEL_OFFLINE] = "MEM_CANCEL_OFFLINE",
+	[MEM_PREPARE_ONLINE] = "MEM_PREPARE_ONLINE",
+	[MEM_FINISH_OFFLINE] = "MEM_FINISH_OFFLINE",
+	[MEM_DEPOPULATED] = "MEM_DEPOPULATED",
+	[MEM_PREPARE_POPULATE] = "MEM_PREPARE_POPULATE",
+	[MEM_CANCEL_POPULATE] = "MEM_CANCEL_POPULATE",
+};
+static atomic_long_t event_counts[ARRAY_SIZE(event_names)];
+
+static int depop_notifier_cb(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	int veto = READ_ONCE(veto_errno);
+
+	if (action < ARRAY_SIZE(event_counts))
+		atomic_long_inc(&event_counts[action]);
+
+	if (action == MEM_PREPARE_POPULATE && veto)
+		return notifier_from_errno(-veto);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block depop_nb = {
+	.notifier_call = depop_notifier_cb,
+};
+
+/* Copy a user buffer into a NUL-terminated kernel string. */
+static char *depop_get_input(const char __user *ubuf, size_t count)
+{
+	if (count > 64)
+		return ERR_PTR(-EINVAL);
+	return memdup_user_nul(ubuf, count);
+}
+
+static int parse_range(const char *buf, u64 *start, u64 *size)
+{
+	char extra;
+
+	if (sscanf(buf, "%lli %lli %c", start, size, &extra) != 2)
+		return -EINVAL;
+	return 0;
+}
+
+static ssize_t print_long(char __user *ubuf, size_t count, loff_t *ppos,
+			  long val)
+{
+	char tmp[32];
+	int len = scnprintf(tmp, sizeof(tmp), "%ld\n", val);
+
+	return simple_read_from_buffer(ubuf, count, ppos, tmp, len);
+}
+
+/* probe */
+static ssize_t probe_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	char *buf = depop_get_input(ubuf, count);
+	u64 addr;
+	int ret;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = kstrtou64(strim(buf), 0, &addr);
+	kfree(buf);
+	if (ret)
+		return ret;
+
+	mutex_lock(&depop_lock);
+	probe_addr = addr;
+	probe_set = true;
+	mutex_unlock(&depop_lock);
+	return count;
+}
+
+static ssize_t probe_read(struct file *file, char __user *ubuf, size_t count,
+			  loff_t *ppos)
+{
+	long ret = -EINVAL;
+	u64 val;
+
+	mutex_lock(&depop_lock);
+	if (probe_set)
+		ret = copy_from_kernel_nofault(&val, phys_to_virt(probe_addr),
+					       sizeof(val));
+	mutex_unlock(&depop_lock);
+	return print_long(ubuf, count, ppos, ret);
+}
+
+/* pattern */
+static u64 pattern_value(unsigned long pfn, unsigned int word)
+{
+	return ((u64)pfn << 16) ^ word ^ 0x5a5a5a5a00000000ULL;
+}
+
+static long run_pattern(unsigned long block)
+{
+	unsigned long nr_pages = memory_block_size_bytes() >> PAGE_SHIFT;
+	unsigned long start_pfn = block * nr_pages;
+	unsigned long pfn, bad = 0;
+	unsigned int i;
+	int ret;
+
+	ret = alloc_contig_range(start_pfn, start_pfn + nr_pages,
+				 MIGRATE_MOVABLE, GFP_KERNEL | __GFP_NOWARN);
+	if (ret)
+		return ret;
+
+	for (pfn = start_pfn; pfn < start_pfn + nr_pages; pfn++) {
+		u64 *p = page_address(pfn_to_page(pfn));
+
+		for (i = 0; i < PAGE_SIZE / sizeof(u64); i++)
+			p[i] = pattern_value(pfn, i);
+		cond_resched();
+	}
+	for (pfn = start_pfn; pfn < start_pfn + nr_pages; pfn++) {
+		u64 *p = page_address(pfn_to_page(pfn));
+
+		for (i = 0; i < PAGE_SIZE / sizeof(u64); i++) {
+			if (p[i] != pattern_value(pfn, i)) {
+				bad++;
+				break;
+			}
+		}
+		cond_resched();
+	}
+
+	free_contig_range(start_pfn, nr_pages);
+	return bad;
+}
+
+static ssize_t pattern_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	char *buf = depop_get_input(ubuf, count);
+	unsigned long block;
+	int ret;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = kstrtoul(strim(buf), 0, &block);
+	kfree(buf);
+	if (ret)
+		return ret;
+
+	mutex_lock(&depop_lock);
+	pattern_result = run_pattern(block);
+	mutex_unlock(&depop_lock);
+	return count;
+}
+
+static ssize_t pattern_read(struct file *file, char __user *ubuf, size_t count,
+			    loff_t *ppos)
+{
+	return print_long(ubuf, count, ppos, READ_ONCE(pattern_result));
+}
+
+/* depopulate, populate, add_mom, remove: "start size" */
+enum range_op { OP_DEPOPULATE, OP_POPULATE, OP_ADD_MOM, OP_REMOVE };
+
+static long *range_op_result(enum range_op op)
+{
+	switch (op) {
+	case OP_DEPOPULATE:
+		return &depopulate_result;
+	case OP_POPULATE:
+		return &populate_result;
+	case OP_ADD_MOM:
+		return &add_mom_result;
+	default:
+		return &remove_result;
+	}
+}
+
+static ssize_t range_op_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	enum range_op op = (uintptr_t)file->private_data;
+	char *buf = depop_get_input(ubuf, count);
+	u64 start, size;
+	long ret;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = parse_range(buf, &start, &size);
+	kfree(buf);
+	if (ret)
+		return ret;
+
+	mutex_lock(&depop_lock);
+	switch (op) {
+	case OP_DEPOPULATE:
+		ret = depopulate_range_driver_managed(start, size);
+		break;
+	case OP_POPULATE:
+		ret = populate_range_driver_managed(start, size);
+		break;
+	case OP_ADD_MOM:
+		pr_info("add_mom: memmap_on_memory %ssupported (struct page %zu bytes, pageblock %lu pages)\n",
+			mhp_supports_memmap_on_memory() ? "" : "not ",
+			sizeof(struct page), (unsigned long)pageblock_nr_pages);
+		ret = add_memory_driver_managed(0, start, size,
+						"System RAM (depop_test)",
+						MHP_MEMMAP_ON_MEMORY);
+		break;
+	case OP_REMOVE:
+		ret = offline_and_remove_memory(start, size);
+		break;
+	}
+	*range_op_result(op) = ret;
+	mutex_unlock(&depop_lock);
+
+	return ret ? ret : count;
+}
+
+static ssize_t range_op_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	enum range_op op = (uintptr_t)file->private_data;
+
+	return print_long(ubuf, count, ppos, READ_ONCE(*range_op_result(op)));
+}
+
+/* veto */
+static ssize_t veto_write(struct file *file, const char __user *ubuf,
+			  size_t count, loff_t *ppos)
+{
+	char *buf = depop_get_input(ubuf, count);
+	int ret, val;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = kstrtoint(strim(buf), 0, &val);
+	kfree(buf);
+	if (ret)
+		return ret;
+	if (val < 0 || val > MAX_ERRNO)
+		return -EINVAL;
+
+	WRITE_ONCE(veto_errno, val);
+	return count;
+}
+
+static ssize_t veto_read(struct file *file, char __user *ubuf, size_t count,
+			 loff_t *ppos)
+{
+	return print_long(ubuf, count, ppos, READ_ONCE(veto_errno));
+}
+
+/* events */
+static ssize_t events_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(event_counts); i++)
+		atomic_long_set(&event_counts[i], 0);
+	return count;
+}
+
+static ssize_t events_read(struct file *file, char __user *ubuf, size_t count,
+			   loff_t *ppos)
+{
+	size_t size = 64 * ARRAY_SIZE(event_names);
+	ssize_t ret;
+	char *buf;
+	int i, len = 0;
+
+	buf = kmalloc(size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(event_names); i++) {
+		if (!event_names[i])
+			continue;
+		len += scnprintf(buf + len, size - len, "%s %ld\n",
+				 event_names[i],
+				 atomic_long_read(&event_counts[i]));
+	}
+	ret = simple_read_from_buffer(ubuf, count, ppos, buf, len);
+	kfree(buf);
+	return ret;
+}
+
+/* pin */
+static void unpin_all(void)
+{
+	struct pinned_page *pp, *tmp;
+
+	list_for_each_entry_safe(pp, tmp, &pinned_pages, list) {
+		list_del(&pp->list);
+		free_contig_range(pp->pfn, 1);
+		kfree(pp);
+	}
+	nr_pinned = 0;
+}
+
+static ssize_t pin_write(struct file *file, const char __user *ubuf,
+			 size_t count, loff_t *ppos)
+{
+	char *buf = depop_get_input(ubuf, count);
+	struct pinned_page *pp;
+	long long val;
+	int ret;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = kstrtoll(strim(buf), 0, &val);
+	kfree(buf);
+	if (ret)
+		return ret;
+
+	mutex_lock(&depop_lock);
+	if (val == -1) {
+		unpin_all();
+		goto out;
+	}
+	if (val < 0 || !pfn_valid(val)) {
+		ret = -EINVAL;
+		goto out;
+	}
+
+	pp = kzalloc(sizeof(*pp), GFP_KERNEL);
+	if (!pp) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	pp->pfn = val;
+	ret = alloc_contig_range(pp->pfn, pp->pfn + 1, MIGRATE_MOVABLE,
+				 GFP_KERNEL | __GFP_NOWARN);
+	if (ret) {
+		kfree(pp);
+		goto out;
+	}
+	list_add(&pp->list, &pinned_pages);
+	nr_pinned++;
+out:
+	mutex_unlock(&depop_lock);
+	return ret ? ret : count;
+}
+
+static ssize_t pin_read(struct file *file, char __user *ubuf, size_t count,
+			loff_t *ppos)
+{
+	return print_long(ubuf, count, ppos, READ_ONCE(nr_pinned));
+}
+
+#define DEPOP_FOPS(_name, _write, _read)			\
+static const struct file_operations _name##_fops = {		\
+	.owner = THIS_MODULE,					\
+	.open = simple_open,					\
+	.write = _write,					\
+	.read = _read,						\
+	.llseek = default_llseek,				\
+}
+
+DEPOP_FOPS(probe, probe_write, probe_read);
+DEPOP_FOPS(pattern, pattern_write, pattern_read);
+DEPOP_FOPS(range_op, range_op_write, range_op_read);
+DEPOP_FOPS(veto, veto_write, veto_read);
+DEPOP_FOPS(events, events_write, events_read);
+DEPOP_FOPS(pin, pin_write, pin_read);
+
+static int __init depop_test_init(void)
+{
+	int ret;
+
+	ret = register_memory_notifier(&depop_nb);
+	if (ret)
+		return ret;
+
+	depop_dir = debugfs_create_dir("depop_test", NULL);
+	debugfs_create_file("probe", 0600, depop_dir, NULL, &probe_fops);
+	debugfs_create_file("pattern", 0600, depop_dir, NULL, &pattern_fops);
+	debugfs_create_file("depopulate", 0600, depop_dir,
+			    (void *)OP_DEPOPULATE, &range_op_fops);
+	debugfs_create_file("populate", 0600, depop_dir,
+			    (void *)OP_POPULATE, &range_op_fops);
+	debugfs_create_file("add_mom", 0600, depop_dir,
+			    (void *)OP_ADD_MOM, &range_op_fops);
+	debugfs_create_file("remove", 0600, depop_dir,
+			    (void *)OP_REMOVE, &range_op_fops);
+	debugfs_create_file("veto", 0600, depop_dir, NULL, &veto_fops);
+	debugfs_create_file("events", 0600, depop_dir, NULL, &events_fops);
+	debugfs_create_file("pin", 0600, depop_dir, NULL, &pin_fops);
+	return 0;
+}
+
+static void __exit depop_test_exit(void)
+{
+	debugfs_remove_recursive(depop_dir);
+	unregister_memory_notifier(&depop_nb);
+	mutex_lock(&depop_lock);
+	unpin_all();
+	mutex_unlock(&depop_lock);
+}
+
+module_init(depop_test_init);
+module_exit(depop_test_exit);
+
+MODULE_DESCRIPTION("Test helper for offline_depopulated memory blocks");
+MODULE_LICENSE("GPL");
