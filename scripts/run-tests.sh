@@ -71,7 +71,7 @@ fi
 guest guest-suite --suite suite
 guest guest-rodata-on --suite suite --append rodata=on
 guest guest-withheld --suite withheld \
-	--append "mem=896M memory_hotplug.memmap_on_memory=1"
+	--append "mem=896M memory_hotplug.memmap_on_memory=force"
 
 echo
 echo "=== summary"

@@ -37,21 +37,32 @@ msg=$(scripts/series.sh apply $ksrc 2>&1)
 t $([ -z "$msg" ] && [ "$(git -C $ksrc rev-parse HEAD)" = "$head0" ]; echo $?) \
 	"a second apply changes nothing"
 
-# A patch that does not apply is reported by name and nothing is half-done.
+# A patch that does not apply is reported by name, on a small stand-in tree.
 tmp=$(mktemp -d)
-mkdir -p "$tmp/repo"
-cp series "$tmp/repo/"
-sed -e 's/#.*//' -e '/^\s*$/d' series | while read -r p; do
-	mkdir -p "$tmp/repo/$(dirname "$p")" && cp "$p" "$tmp/repo/$p"
-done
+mkdir -p "$tmp/tree" "$tmp/repo"
+git -C "$tmp/tree" init -q
+echo "line one" > "$tmp/tree/Makefile"
+git -C "$tmp/tree" add Makefile
+git -C "$tmp/tree" -c user.name=t -c user.email=t@t commit -q -m base
+git -C "$tmp/tree" tag pristine
 printf 'From: x <x@y>\nSubject: [PATCH] broken\n\n---\n--- a/Makefile\n+++ b/Makefile\n@@ -1,1 +1,1 @@\n-no such line\n+x\n' \
 	> "$tmp/repo/broken.patch"
-echo broken.patch >> "$tmp/repo/series"
-git -C $ksrc worktree add -q --detach "$tmp/tree" pristine 2>/dev/null
+echo broken.patch > "$tmp/repo/series"
 msg=$(SERIES_DIR=$tmp/repo scripts/series.sh apply "$tmp/tree" 2>&1)
 rc=$?
 t $([ $rc != 0 ] && echo "$msg" | grep -q "broken.patch does not apply"; echo $?) \
 	"a patch that does not apply fails the apply and is named"
-git -C $ksrc worktree remove --force "$tmp/tree" 2>/dev/null
+t $([ "$(git -C "$tmp/tree" rev-parse HEAD)" = "$(git -C "$tmp/tree" rev-parse pristine)" ]; echo $?) \
+	"the failed apply leaves the tree at pristine"
+
+# Commits made in the tree are not thrown away by an apply.
+echo "line two" >> "$tmp/tree/Makefile"
+git -C "$tmp/tree" -c user.name=t -c user.email=t@t commit -q -am "local work"
+: > "$tmp/repo/series"
+msg=$(SERIES_DIR=$tmp/repo scripts/series.sh apply "$tmp/tree" 2>&1)
+rc=$?
+t $([ $rc != 0 ] && echo "$msg" | grep -q "make export" &&
+    git -C "$tmp/tree" log -1 --format=%s | grep -q "local work"; echo $?) \
+	"apply refuses to discard local commits and says how to keep them"
 rm -rf "$tmp"
 echo "1..$n"

@@ -2,7 +2,9 @@
 # A block whose memmap lives on the block itself (memmap_on_memory) cannot
 # be depopulated: the vmemmap would still map it. Boots with mem=896M, so
 # that 0x78000000-0x7fffffff is RAM the kernel did not take, and
-# memory_hotplug.memmap_on_memory=1; depop_test.ko hot-adds it.
+# memory_hotplug.memmap_on_memory=force (without HUGETLB_PAGE a pageblock
+# is 4 MiB, larger than the 2 MiB memmap of a block, so "force" pads it);
+# depop_test.ko hot-adds it.
 . /harness/lib.sh
 load_depop_test || bail "insmod depop_test.ko"
 
@@ -10,11 +12,18 @@ bs=$(block_size)
 start=$((0x78000000))
 b=$((start / bs))
 expect "memory$b absent at boot (mem=896M)" 0 "$([ -d $MEMDIR/memory$b ] && echo 1 || echo 0)"
+total0=$(meminfo MemTotal)
 echo "$start $bs" > $DEPOP/add_mom 2>/dev/null
 expect "add_memory_driver_managed(MHP_MEMMAP_ON_MEMORY) returns 0" 0 "$(cat $DEPOP/add_mom)"
 expect "memory$b present" 1 "$([ -d $MEMDIR/memory$b ] && echo 1 || echo 0)"
 expect "memory$b owned by System RAM (depop_test)" "$b" \
 	"$(blocks_of "System RAM (depop_test)" | xargs)"
+state0=$(block_state "$b")
+[ "$state0" = online ] || swrite $MEMDIR/memory$b/state online_movable > /dev/null
+added=$(($(meminfo MemTotal) - total0))
+echo "  MemTotal grew by $added kB"
+expect "the memmap lives on the block: it adds less than 128 MiB to MemTotal" 1 \
+	"$([ "$added" -gt 0 ] && [ "$added" -lt $((bs / 1024)) ] && echo 1)"
 state0=$(block_state "$b")
 expect "memory$b: depopulatable=0 (memmap on the block)" 0 "$(cat $MEMDIR/memory$b/depopulatable)"
 expect "memory$b: offline_depopulated is EOPNOTSUPP" EOPNOTSUPP \
