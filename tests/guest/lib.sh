@@ -101,6 +101,11 @@ meminfo() {
 
 # Requests to the host harness (scripts/qemu-run.py) over the virtio-serial
 # control port that run.sh opened as fd 3. Prints the reply after "ok".
+#   host echo WORDS          the words back
+#   host vmem-size           bytes the virtio-mem device has plugged
+#   host vmem-resize SIZE    set its requested-size through QMP
+#   host qmp CMD [JSON]      any QMP command, the reply's "return" as JSON
+#   host json TEXT           "dict"/"list"... if TEXT (one line) is valid JSON
 host() {
 	local reply
 	[ -e /proc/self/fd/3 ] || { echo "no host channel" >&2; return 1; }
