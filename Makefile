@@ -20,13 +20,22 @@ KMAKE    = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=arm64 CROSS_COMPILE=$(CROSS)
 
 # Config fragments applied on top of allnoconfig, in order.
 FRAGMENTS := kconfig/base.config kconfig/debug.config kconfig/feature.config
+MODDIR  := $(BUILD)/modules
+INITRAMFS := $(BUILD)/initramfs.cpio
 ifeq ($(KASAN),1)
 FRAGMENTS += kconfig/kasan.config
 KOBJ      := $(BUILD)/kobj-kasan
 endif
+# BENCH=1: a kernel without the debug options, for `make BENCH=1 bench`, in
+# its own build directory, with its own modules and initramfs.
+ifeq ($(BENCH),1)
+FRAGMENTS := kconfig/base.config kconfig/bench.config kconfig/feature.config
+KOBJ      := $(BUILD)/kobj-bench
+MODDIR    := $(BUILD)/modules-bench
+INITRAMFS := $(BUILD)/initramfs-bench.cpio
+endif
 
 IMAGE    := $(KOBJ)/arch/arm64/boot/Image
-INITRAMFS := $(BUILD)/initramfs.cpio
 ROOTFS   := $(BUILD)/rootfs
 MODULES  ?= $(notdir $(wildcard tests/modules/*))
 PROGS    := $(basename $(notdir $(wildcard tests/progs/*.c)))
@@ -40,6 +49,7 @@ help:
 	@echo "targets: run test bench deps apply export kernel modules progs"
 	@echo "         memctl initramfs shell checkpatch clean distclean"
 	@echo "knobs:   KASAN=1 (KASAN kernel in build/kobj-kasan), JOBS=N, V=1"
+	@echo "         BENCH=1 (make bench with a non-debug kernel in build/kobj-bench)"
 
 ## Host packages (apt, as root). Fast when everything is installed.
 deps:
@@ -73,12 +83,12 @@ kernel: config
 ## Test modules (tests/modules/NAME/), built out of tree in build/modules.
 modules: kernel
 	@for m in $(MODULES); do \
-		mkdir -p $(BUILD)/modules/$$m && \
+		mkdir -p $(MODDIR)/$$m && \
 		rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*' \
 			--exclude '*.mod*' --exclude Module.symvers --exclude modules.order \
-			tests/modules/$$m/ $(BUILD)/modules/$$m/src/ && \
-		$(KMAKE) M=$(BUILD)/modules/$$m/src modules >/dev/null && \
-		cp $(BUILD)/modules/$$m/src/*.ko $(BUILD)/modules/$$m/ || exit 1; \
+			tests/modules/$$m/ $(MODDIR)/$$m/src/ && \
+		$(KMAKE) M=$(MODDIR)/$$m/src modules >/dev/null && \
+		cp $(MODDIR)/$$m/src/*.ko $(MODDIR)/$$m/ || exit 1; \
 	done
 
 ## Static arm64 test programs (tests/progs/*.c).
@@ -98,7 +108,7 @@ memctl: deps
 ## Guest initramfs: Debian arm64 packages plus the harness and test files.
 initramfs: modules progs memctl
 	@scripts/mkrootfs.sh $(BUILD)
-	@scripts/mkinitramfs.sh $(BUILD) $(INITRAMFS)
+	@MODDIR=$(MODDIR) scripts/mkinitramfs.sh $(BUILD) $(INITRAMFS)
 
 guest: kernel initramfs
 
@@ -114,13 +124,23 @@ shell: guest
 test: guest
 	@scripts/run-tests.sh
 
+## The benchmark (scripts/bench.py, docs/benchmark.md): boots the guest with
+## RAM withheld by mem= and times offline/online, offline_depopulated and
+## remove/add cycles. BENCH=1 uses a kernel without the debug options.
+## DOCS=1 also writes docs/benchmark-VARIANT.{md,png} and docs/results-VARIANT.json.
+bench: guest
+	@python3 scripts/bench.py --kernel $(IMAGE) --initrd $(INITRAMFS) \
+		$(if $(filter 1,$(BENCH)),--variant nodebug --out $(BUILD)/bench-nodebug,--variant debug --out $(BUILD)/bench) \
+		$(if $(filter 1,$(DOCS)),--docs $(TOP)/docs) $(BENCH_ARGS)
+
 checkpatch: apply
-	@series=$$(sed -e 's/#.*//' -e '/^\s*$$/d' series); \
-	[ -z "$$series" ] || perl $(KSRC)/scripts/checkpatch.pl --strict --no-tree --terse $$series
+	@bash tests/host/checkpatch.sh
 
 clean:
 	rm -rf $(BUILD)/kobj $(BUILD)/kobj-kasan $(BUILD)/modules $(BUILD)/progs \
-		$(BUILD)/rootfs $(BUILD)/initramfs.cpio $(BUILD)/logs $(BUILD)/memctl-arm64
+		$(BUILD)/rootfs $(BUILD)/initramfs.cpio $(BUILD)/logs $(BUILD)/memctl-arm64 \
+		$(BUILD)/kobj-bench $(BUILD)/modules-bench $(BUILD)/initramfs-bench.cpio \
+		$(BUILD)/bench
 	-$(MAKE) -s -C tools/memctl clean 2>/dev/null
 
 distclean:
