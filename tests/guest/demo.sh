@@ -31,8 +31,33 @@ done
 echo
 echo "=== lsmem (Debian util-linux)"
 lsmem -o RANGE,SIZE,STATE,BLOCK,NODE,ZONES
-if command -v memctl >/dev/null; then
-	echo
-	echo "=== memctl list"
-	memctl list
-fi
+command -v memctl > /dev/null || exit 0
+echo
+echo "=== memctl list"
+memctl list
+[ -f $MEMDIR/memory$(vmem_blocks | head -1)/depopulatable ] || exit 0
+
+# The feature: take two virtio-mem blocks out of the linear map and back.
+load_depop_test 2> /dev/null
+set -- $(vmem_blocks)
+a=$3 b=$4
+echo
+echo "=== memctl depopulate 256M"
+memctl depopulate 256M
+echo
+echo "=== memctl list --all (virtio-mem blocks)"
+memctl list --all --owner virtio_mem
+echo
+for x in $a $b; do
+	echo "memory$x: state $(block_state "$x"), linear-map entries in ptdump:" \
+		"$(ptdump_block "$x" | wc -l), read of its linear address:" \
+		"$(probe_block "$x" 2> /dev/null || echo n/a)"
+done
+echo
+echo "=== memctl online --movable $a-$b"
+memctl online --movable "$a-$b"
+for x in $a $b; do
+	echo "memory$x: state $(block_state "$x"), linear-map entries in ptdump:" \
+		"$(ptdump_block "$x" | wc -l), read of its linear address:" \
+		"$(probe_block "$x" 2> /dev/null || echo n/a)"
+done
