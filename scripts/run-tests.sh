@@ -66,12 +66,17 @@ if [ -f "$top/tools/memctl/Makefile" ]; then
 fi
 
 # Guest suites: the main suite with the default rodata=full (page-granular
-# linear map) and again with rodata=on (block mappings); the "withheld"
-# suite boots with RAM held back by mem= for the tests that hot-add it.
+# linear map) and again with rodata=on (block mappings); the "withheld" and
+# "configfs" suites boot with RAM held back by mem= for the tests that
+# hot-add it.
 guest guest-suite --suite suite
 guest guest-rodata-on --suite suite --append rodata=on
 guest guest-withheld --suite withheld \
 	--append "mem=896M memory_hotplug.memmap_on_memory=force"
+# memregion (configfs): 2 GiB of RAM of which mem=1G leaves 1 GiB at
+# 0x80000000 for the regions; rodata=on allows block mappings there.
+guest guest-configfs --suite configfs --boot-mem 2G --max-mem 6G \
+	--append "mem=1G rodata=on"
 
 echo
 echo "=== summary"
