@@ -95,8 +95,13 @@ wait_for() {
 	return 1
 }
 
+# A /proc/meminfo value in kB, read without forking: a forked reader's own
+# page tables and kernel stack would show up in PageTables.
 meminfo() {
-	awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo
+	local key val rest
+	while read -r key val rest; do
+		[ "$key" = "$1:" ] && { echo "$val"; return; }
+	done < /proc/meminfo
 }
 
 # Requests to the host harness (scripts/qemu-run.py) over the virtio-serial

@@ -30,18 +30,20 @@ expect "memory$b: state reads offline_depopulated" offline_depopulated "$(block_
 
 # Gone: every linear-map entry of the block, and the page-table pages that
 # mapped only this block. With rodata=full the block is mapped with 4 KiB
-# pages: 64 PTE tables (256 KiB) map 128 MiB.
+# pages: 64 PTE tables (256 KiB) map 128 MiB. PageTables also counts user
+# page tables and vmalloc's, which come and go by a few tens of kB, so the
+# checks allow 64 kB of that.
 expect "memory$b: no linear-map entry in ptdump" "" "$(ptdump_block "$b")"
 expect "memory$b: probe of the first byte faults (-EFAULT)" -14 "$(probe "$phys")"
 expect "memory$b: probe of the middle faults" -14 "$(probe $((phys + bs / 2)))"
 expect "memory$b: probe of the last page faults" -14 "$(probe $((phys + bs - 8)))"
 echo "  PageTables: online ${pt0} kB, offline ${pt_offline} kB, depopulated ${pt1} kB"
 if [ $full = 1 ]; then
-	expect "page-table pages freed: PageTables drops by >= 256 kB" 1 \
-		"$([ $((pt_offline - pt1)) -ge 256 ] && echo 1)"
+	expect "page-table pages freed: PageTables drops by >= 192 kB" 1 \
+		"$([ $((pt_offline - pt1)) -ge 192 ] && echo 1)"
 else
-	expect "PageTables does not grow on depopulate (rodata=on)" 1 \
-		"$([ "$pt1" -le "$pt_offline" ] && echo 1)"
+	expect "no page tables allocated by depopulate (rodata=on, +-64 kB)" 1 \
+		"$([ $((pt1 - pt_offline)) -le 64 ] && echo 1)"
 fi
 # The neighbours are untouched.
 for nb in $((b - 1)) $((b + 1)); do
@@ -77,8 +79,8 @@ expect "memory$b: probe of the last page succeeds again" 0 "$(probe $((phys + bs
 pt2=$(meminfo PageTables)
 echo "  PageTables: online again ${pt2} kB"
 if [ $full = 1 ]; then
-	expect "rebuild allocates the tables again: PageTables grows by >= 256 kB" 1 \
-		"$([ $((pt2 - pt1)) -ge 256 ] && echo 1)"
+	expect "rebuild allocates the tables again: PageTables grows by >= 192 kB" 1 \
+		"$([ $((pt2 - pt1)) -ge 192 ] && echo 1)"
 fi
 expect "MemTotal back" "$total0" "$(meminfo MemTotal)"
 echo "$b" > $DEPOP/pattern

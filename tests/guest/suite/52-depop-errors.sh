@@ -67,6 +67,23 @@ expect "a successful rebuild is announced with MEM_PREPARE_POPULATE" 3 \
 	"$(echo "$ev" | awk '$1 ~ /PREPARE_POPULATE/ { print $2 }')"
 expect "memory$b: online" online "$(block_state "$b")"
 
+# Onlining fails after the map was rebuilt (a MEM_GOING_ONLINE veto): the
+# map is torn down again, MEM_CANCEL_POPULATE tells the notifiers, and the
+# block is offline_depopulated as before.
+set_state "$b" offline_depopulated
+echo > $DEPOP/events
+echo 125 > $DEPOP/veto_online
+expect "online vetoed after the rebuild: the vetoed errno (ECANCELED)" ECANCELED \
+	"$(swrite "$f" online_movable)"
+echo 0 > $DEPOP/veto_online
+expect "after the failed online: offline_depopulated again" offline_depopulated "$(block_state "$b")"
+expect "after the failed online: probe faults (map torn down again)" -14 "$(probe_block "$b")"
+expect "after the failed online: no linear-map entry" "" "$(ptdump_block "$b")"
+ev=$(cat $DEPOP/events)
+expect "the rollback sends MEM_CANCEL_POPULATE" 1 \
+	"$(echo "$ev" | awk '$1 == "MEM_CANCEL_POPULATE" { print $2 }')"
+expect "online works once the veto is lifted" OK "$(swrite "$f" online_movable)"
+
 # MEM_DEPOPULATED is sent after teardown.
 echo > $DEPOP/events
 set_state "$b" offline_depopulated

@@ -30,6 +30,10 @@
  *              with notifier_from_errno(-N), vetoing the population. Write 0
  *              to stop. Reading prints N.
  *
+ * veto_online  Same as veto, for MEM_GOING_ONLINE: makes onlining fail after
+ *              the linear map of a depopulated block was re-created, to test
+ *              that it is torn down again (MEM_CANCEL_POPULATE).
+ *
  * events       Reading prints one "<event> <count>" line per memory notifier
  *              event, counting what the module's notifier has seen since the
  *              module was loaded or the counters reset. Writing anything
@@ -44,8 +48,11 @@
  * add_mom      Write "start size": add_memory_driver_managed(0, start, size,
  *              "System RAM (depop_test)", MHP_MEMMAP_ON_MEMORY), meant for
  *              RAM withheld from the kernel with mem=. The memmap is only
- *              placed on the memory with memory_hotplug.memmap_on_memory=1.
- *              Reading prints the last return value.
+ *              placed on the memory if memory_hotplug.memmap_on_memory is
+ *              enabled and supported: without hugetlb, pageblocks are 4MiB
+ *              and that needs memory_hotplug.memmap_on_memory=force. Each
+ *              write logs whether it is supported. Reading prints the last
+ *              return value.
  *
  * remove       Write "start size": offline_and_remove_memory(). Reading
  *              prints the last return value.
@@ -77,11 +84,13 @@ static long populate_result;
 static long add_mom_result;
 static long remove_result;
 static int veto_errno;
+static int veto_online_errno;
 
 struct pinned_page {
 	struct list_head list;
 	unsigned long pfn;
 };
+
 static LIST_HEAD(pinned_pages);
 static unsigned long nr_pinned;
 
@@ -98,17 +107,23 @@ static const char * const event_names[] = {
 	[MEM_PREPARE_POPULATE] = "MEM_PREPARE_POPULATE",
 	[MEM_CANCEL_POPULATE] = "MEM_CANCEL_POPULATE",
 };
+
 static atomic_long_t event_counts[ARRAY_SIZE(event_names)];
 
 static int depop_notifier_cb(struct notifier_block *nb, unsigned long action,
 			     void *data)
 {
-	int veto = READ_ONCE(veto_errno);
+	int veto = 0;
 
 	if (action < ARRAY_SIZE(event_counts))
 		atomic_long_inc(&event_counts[action]);
 
-	if (action == MEM_PREPARE_POPULATE && veto)
+	if (action == MEM_PREPARE_POPULATE)
+		veto = READ_ONCE(veto_errno);
+	else if (action == MEM_GOING_ONLINE)
+		veto = READ_ONCE(veto_online_errno);
+
+	if (veto)
 		return notifier_from_errno(-veto);
 	return NOTIFY_OK;
 }
@@ -288,9 +303,8 @@ static ssize_t range_op_write(struct file *file, const char __user *ubuf,
 		ret = populate_range_driver_managed(start, size);
 		break;
 	case OP_ADD_MOM:
-		pr_info("add_mom: memmap_on_memory %ssupported (struct page %zu bytes, pageblock %lu pages)\n",
-			mhp_supports_memmap_on_memory() ? "" : "not ",
-			sizeof(struct page), (unsigned long)pageblock_nr_pages);
+		pr_info("add_mom: memmap_on_memory %ssupported\n",
+			mhp_supports_memmap_on_memory() ? "" : "not ");
 		ret = add_memory_driver_managed(0, start, size,
 						"System RAM (depop_test)",
 						MHP_MEMMAP_ON_MEMORY);
@@ -313,10 +327,11 @@ static ssize_t range_op_read(struct file *file, char __user *ubuf,
 	return print_long(ubuf, count, ppos, READ_ONCE(*range_op_result(op)));
 }
 
-/* veto */
+/* veto, veto_online */
 static ssize_t veto_write(struct file *file, const char __user *ubuf,
 			  size_t count, loff_t *ppos)
 {
+	int *errnop = file->private_data;
 	char *buf = depop_get_input(ubuf, count);
 	int ret, val;
 
@@ -329,14 +344,16 @@ static ssize_t veto_write(struct file *file, const char __user *ubuf,
 	if (val < 0 || val > MAX_ERRNO)
 		return -EINVAL;
 
-	WRITE_ONCE(veto_errno, val);
+	WRITE_ONCE(*errnop, val);
 	return count;
 }
 
 static ssize_t veto_read(struct file *file, char __user *ubuf, size_t count,
 			 loff_t *ppos)
 {
-	return print_long(ubuf, count, ppos, READ_ONCE(veto_errno));
+	int *errnop = file->private_data;
+
+	return print_long(ubuf, count, ppos, READ_ONCE(*errnop));
 }
 
 /* events */
@@ -471,7 +488,9 @@ static int __init depop_test_init(void)
 			    (void *)OP_ADD_MOM, &range_op_fops);
 	debugfs_create_file("remove", 0600, depop_dir,
 			    (void *)OP_REMOVE, &range_op_fops);
-	debugfs_create_file("veto", 0600, depop_dir, NULL, &veto_fops);
+	debugfs_create_file("veto", 0600, depop_dir, &veto_errno, &veto_fops);
+	debugfs_create_file("veto_online", 0600, depop_dir,
+			    &veto_online_errno, &veto_fops);
 	debugfs_create_file("events", 0600, depop_dir, NULL, &events_fops);
 	debugfs_create_file("pin", 0600, depop_dir, NULL, &pin_fops);
 	return 0;
