@@ -6,7 +6,8 @@
 #   /harness/                  tests/guest/*.sh and the suite directories
 #   /usr/local/bin/            static test programs (build/progs)
 #   /usr/local/sbin/memctl     memctl, when it was built
-#   /lib/modules/harness/      test modules (build/modules/*/*.ko)
+#   /lib/modules/harness/      test modules (build/modules/*/*.ko, or
+#                              $MODDIR/*/*.ko when MODDIR is set)
 #   /etc/udev/rules.d/         udev rules shipped by the project (udev/)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +31,7 @@ cp -a "$top/tests/guest/." "$root/harness/"
 rm -f "$root/harness/init"
 [ -d "$build/progs" ] && cp -a "$build/progs/." "$root/usr/local/bin/"
 [ -x "$build/memctl-arm64/memctl" ] && install -m 755 "$build/memctl-arm64/memctl" "$root/usr/local/sbin/"
-for ko in "$build"/modules/*/*.ko; do
+for ko in "${MODDIR:-$build/modules}"/*/*.ko; do
 	[ -e "$ko" ] && cp "$ko" "$root/lib/modules/harness/"
 done
 if [ -d "$top/udev" ]; then

@@ -11,6 +11,7 @@ This script
     named in the summary,
   * answers the guest's requests on the control port (resize the virtio-mem
     device through QMP, ...) and collects the TAP results it sends there,
+    and the data lines ("OUT ...", e.g. benchmark samples) into --out,
   * prints the TAP lines, a summary line and exits non-zero on any failure.
 """
 
@@ -107,6 +108,7 @@ class Run:
         if args.log:
             os.makedirs(os.path.dirname(os.path.abspath(args.log)), exist_ok=True)
         self.log = open(args.log, "w", errors="replace") if args.log else None
+        self.out = open(args.out, "w") if args.out else None
         self.echo_console = args.mode != "test" or args.verbose
         self.userspace = False
 
@@ -126,7 +128,7 @@ class Run:
         if a.append:
             append.append(a.append)
         cmd = [a.qemu, "-machine", "virt", "-cpu", a.cpu,
-               "-smp", str(a.smp), "-accel", "tcg,thread=multi",
+               "-smp", str(a.smp), "-accel", a.accel,
                "-m", f"{a.boot_mem},maxmem={a.max_mem},slots=2",
                "-kernel", a.kernel, "-initrd", a.initrd,
                "-append", " ".join(append),
@@ -227,9 +229,17 @@ class Run:
                 elif line.startswith("REQ "):
                     reply = self.handle_request(line[4:])
                     sock.sendall(b"REP " + reply.encode() + b"\n")
+                elif line.startswith("OUT "):
+                    self.on_out(line[4:])
                 elif line.startswith("END "):
                     p, f = line.split()[1:3]
                     self.end = (int(p), int(f))
+
+    def on_out(self, line):
+        """Data the guest sends to the host ("OUT <line>"): appended to --out."""
+        if self.out:
+            self.out.write(line + "\n")
+            self.out.flush()
 
     def on_tap(self, line):
         if line.startswith("ok "):
@@ -332,6 +342,8 @@ def main():
     p.add_argument("--qemu", default="qemu-system-aarch64")
     p.add_argument("--cpu", default="cortex-a57")
     p.add_argument("--smp", type=int, default=2)
+    p.add_argument("--accel", default="tcg,thread=multi",
+                   help="QEMU -accel (tcg,thread=single for -icount)")
     p.add_argument("--boot-mem", default="1G")
     p.add_argument("--max-mem", default="4G")
     p.add_argument("--vmem-size", default="512M",
@@ -341,6 +353,7 @@ def main():
     p.add_argument("--idle-timeout", type=int, default=300)
     p.add_argument("--log", help="write the console here")
     p.add_argument("--results", help="write a JSON summary here")
+    p.add_argument("--out", help="write the guest's OUT lines (data) here")
     p.add_argument("--verbose", "-v", action="store_true")
     p.add_argument("qemu_extra", nargs="*", help="extra QEMU arguments (after --)")
     args = p.parse_args()

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlbi-plugin.so: a QEMU TCG plugin (QEMU 7.2, plugin API version 1) that
+ * counts the TLB invalidation (TLBI) and data-cache maintenance by VA (DC)
+ * instructions an arm64 guest executes between two markers, so that the
+ * benchmark can tell how many invalidations one linear-map teardown issues
+ * without any debug code in the kernel.
+ *
+ * Markers are unallocated HINT instructions, which the architecture
+ * executes as NOPs:
+ *   hint #(0x60 + k)   open window k (0..15) on all vCPUs, counters zeroed
+ *   hint #0x7f         close the window and print one line
+ * The guest's user space (tests/progs/memhp_bench.c) wraps a sysfs write in
+ * them; the kernel work that write causes lies in between. Each closed
+ * window prints, through qemu_plugin_outs() (QEMU -d plugin -D FILE):
+ *   TLBIWIN <k> tlbi=<n> dc=<n> [<op>=<n> ...]
+ * where op names the TLBI operations seen (vmalle1is, vaae1is, rvaae1is, ...)
+ * and dc counts DC CIVAC/CVAC/CVAP/IVAC instructions (approximate when both
+ * vCPUs run them at once: counted inline without atomics).
+ *
+ * Built on the host against our own declarations of the few API functions
+ * it uses (Debian ships no qemu-plugin.h); QEMU checks qemu_plugin_version.
+ */
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- the subset of QEMU 7.2's include/qemu/qemu-plugin.h used here ---- */
+typedef uint64_t qemu_plugin_id_t;
+typedef struct qemu_info_t qemu_info_t;
+struct qemu_plugin_tb;
+struct qemu_plugin_insn;
+enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS };
+enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
+typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
+typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
+typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
+void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, qemu_plugin_vcpu_tb_trans_cb_t cb);
+size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
+const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
+size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
+void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn,
+					    qemu_plugin_vcpu_udata_cb_t cb,
+					    enum qemu_plugin_cb_flags flags, void *userdata);
+void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn,
+						enum qemu_plugin_op op, void *ptr, uint64_t imm);
+void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
+void qemu_plugin_outs(const char *string);
+#define QEMU_PLUGIN_EXPORT __attribute__((visibility("default")))
+/* ------------------------------------------------------------------------ */
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
+
+
+static atomic_int window = -1;		/* open window, or -1 */
+static atomic_uint_fast64_t tlbi[8][16][8];	/* [op1][CRm][op2] */
+static uint64_t dc_count;			/* inline, approximate */
+static uint64_t dc_base;
+static atomic_uint_fast64_t windows_closed;
+
+static const char *tlbi_name(int op1, int crm, int op2, char *buf, size_t len)
+{
+	static const char *const base[8] = {
+		[0] = "vmalle1", [1] = "vae1", [2] = "aside1", [3] = "vaae1",
+		[5] = "vale1", [7] = "vaale1",
+	};
+	static const char *const range[8] = {
+		[1] = "rvae1", [3] = "rvaae1", [5] = "rvale1", [7] = "rvaale1",
+	};
+	const char *name = NULL, *suffix = "";
+
+	if (op1 == 0) {
+		switch (crm) {
+		case 3: name = base[op2]; suffix = "is"; break;
+		case 7: name = base[op2]; break;
+		case 1: name = base[op2]; suffix = "os"; break;
+		case 2: name = range[op2]; suffix = "is"; break;
+		case 6: name = range[op2]; break;
+		case 5: name = range[op2]; suffix = "os"; break;
+		}
+	}
+	if (name)
+		snprintf(buf, len, "%s%s", name, suffix);
+	else
+		snprintf(buf, len, "tlbi_op1_%d_crm_%d_op2_%d", op1, crm, op2);
+	return buf;
+}
+
+static void on_tlbi(unsigned int vcpu, void *udata)
+{
+	uintptr_t enc = (uintptr_t)udata;
+
+	(void)vcpu;
+	if (atomic_load(&window) >= 0)
+		atomic_fetch_add(&tlbi[(enc >> 7) & 7][(enc >> 3) & 15][enc & 7], 1);
+}
+
+static void on_open(unsigned int vcpu, void *udata)
+{
+	(void)vcpu;
+	memset((void *)tlbi, 0, sizeof(tlbi));
+	dc_base = dc_count;
+	atomic_store(&window, (int)(uintptr_t)udata);
+}
+
+static void on_close(unsigned int vcpu, void *udata)
+{
+	char line[1024], name[48];
+	int w = atomic_exchange(&window, -1);
+	uint64_t total = 0;
+	size_t len;
+
+	(void)vcpu;
+	(void)udata;
+	if (w < 0)
+		return;
+	for (int a = 0; a < 8; a++)
+		for (int b = 0; b < 16; b++)
+			for (int c = 0; c < 8; c++)
+				total += atomic_load(&tlbi[a][b][c]);
+	len = snprintf(line, sizeof(line), "TLBIWIN %d tlbi=%" PRIu64 " dc=%" PRIu64,
+		       w, total, dc_count - dc_base);
+	for (int a = 0; a < 8; a++)
+		for (int b = 0; b < 16; b++)
+			for (int c = 0; c < 8; c++) {
+				uint64_t n = atomic_load(&tlbi[a][b][c]);
+
+				if (n && len < sizeof(line) - 64)
+					len += snprintf(line + len, sizeof(line) - len,
+							" %s=%" PRIu64,
+							tlbi_name(a, b, c, name, sizeof(name)), n);
+			}
+	snprintf(line + len, sizeof(line) - len, "\n");
+	qemu_plugin_outs(line);
+	atomic_fetch_add(&windows_closed, 1);
+}
+
+static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	size_t n = qemu_plugin_tb_n_insns(tb);
+
+	(void)id;
+	for (size_t i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		uint32_t op;
+
+		if (qemu_plugin_insn_size(insn) != 4)
+			continue;
+		memcpy(&op, qemu_plugin_insn_data(insn), 4);
+
+		if ((op & 0xfffff01f) == 0xd503201f) {	/* HINT #imm */
+			unsigned int imm = (op >> 5) & 0x7f;
+
+			if (imm >= 0x60 && imm < 0x70)
+				qemu_plugin_register_vcpu_insn_exec_cb(insn, on_open,
+					QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)(imm - 0x60));
+			else if (imm == 0x7f)
+				qemu_plugin_register_vcpu_insn_exec_cb(insn, on_close,
+					QEMU_PLUGIN_CB_NO_REGS, NULL);
+			continue;
+		}
+		if ((op & 0xfff80000) != 0xd5080000)	/* SYS (op0 = 1, L = 0) */
+			continue;
+		unsigned int op1 = (op >> 16) & 7, crn = (op >> 12) & 15;
+		unsigned int crm = (op >> 8) & 15, op2 = (op >> 5) & 7;
+
+		if (crn == 8) {				/* TLBI */
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_tlbi,
+				QEMU_PLUGIN_CB_NO_REGS,
+				(void *)(uintptr_t)((op1 << 7) | (crm << 3) | op2));
+		} else if (crn == 7 && op1 == 3 && op2 == 1 &&
+			   (crm == 14 || crm == 10 || crm == 12 || crm == 6 || crm == 11)) {
+			/* DC CIVAC, CVAC, CVAP, CVAU; DC IVAC is op1 = 0, below */
+			qemu_plugin_register_vcpu_insn_exec_inline(insn,
+				QEMU_PLUGIN_INLINE_ADD_U64, &dc_count, 1);
+		} else if (crn == 7 && op1 == 0 && crm == 6 && op2 == 1) {
+			qemu_plugin_register_vcpu_insn_exec_inline(insn,
+				QEMU_PLUGIN_INLINE_ADD_U64, &dc_count, 1);
+		}
+	}
+}
+
+static void on_exit_cb(qemu_plugin_id_t id, void *udata)
+{
+	char line[64];
+
+	(void)id;
+	(void)udata;
+	snprintf(line, sizeof(line), "TLBIEXIT windows=%" PRIu64 "\n",
+		 (uint64_t)atomic_load(&windows_closed));
+	qemu_plugin_outs(line);
+}
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
+					   int argc, char **argv)
+{
+	(void)info;
+	(void)argc;
+	(void)argv;
+	qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
+	qemu_plugin_register_atexit_cb(id, on_exit_cb, NULL);
+	qemu_plugin_outs("TLBIPLUGIN loaded\n");
+	return 0;
+}
