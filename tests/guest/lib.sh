@@ -79,6 +79,17 @@ vmem_blocks() {
 	blocks_of "System RAM (virtio_mem)"
 }
 
+# vmem_all_online [N]: every virtio-mem block is online, and there are at
+# least N of them (virtio-mem plugs and onlines asynchronously).
+vmem_all_online() {
+	local b n=0
+	for b in $(vmem_blocks); do
+		[ "$(block_state "$b")" = online ] || return 1
+		n=$((n + 1))
+	done
+	[ "$n" -ge "${1:-0}" ]
+}
+
 # The first index of the boot RAM blocks.
 boot_blocks() {
 	blocks_of "System RAM"

@@ -36,15 +36,7 @@ emit() {
 splat_re='Oops|BUG:|WARNING:|Kernel panic|Internal error|Unable to handle kernel|KASAN|UBSAN|INFO: task .* blocked|INFO: rcu_.* stall|non-static key|circular locking|recursive locking|lock held when returning'
 
 # virtio-mem plugs its memory asynchronously after the driver probes.
-all_online() {
-	local b n=0
-	for b in $(vmem_blocks); do
-		[ "$(block_state "$b")" = online ] || return 1
-		n=$((n + 1))
-	done
-	[ "$n" -ge "$vmem_blocks" ]
-}
-if [ "$vmem_blocks" -gt 0 ] && ! wait_for 60 all_online; then
+if [ "$vmem_blocks" -gt 0 ] && ! wait_for 60 vmem_all_online "$vmem_blocks"; then
 	echo "run: only $(vmem_blocks | wc -l) of $vmem_blocks virtio-mem blocks online"
 fi
 

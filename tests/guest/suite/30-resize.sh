@@ -26,11 +26,7 @@ if wait_for 60 count_is 4; then
 else
 	fail "grow to 512M gives 4 virtio-mem blocks again" "$(count) present"
 fi
-all_online() {
-	local b
-	for b in $(vmem_blocks); do [ "$(block_state "$b")" = online ] || return 1; done
-}
-if wait_for 30 all_online; then
+if wait_for 30 vmem_all_online 4; then
 	ok "re-added blocks are onlined"
 else
 	fail "re-added blocks are onlined" "$(for b in $(vmem_blocks); do echo -n "$b:$(block_state $b) "; done)"

@@ -28,15 +28,7 @@ expect "the online blocks stayed online" "online online" \
 	"$(for b in $(vmem_blocks); do echo -n "$(block_state "$b") "; done | xargs)"
 
 check "QMP: requested-size 512M" host vmem-resize 512M
-all_online() {
-	local b n=0
-	for b in $(vmem_blocks); do
-		[ "$(block_state "$b")" = online ] || return 1
-		n=$((n + 1))
-	done
-	[ $n = 4 ]
-}
-if wait_for 60 all_online; then
+if wait_for 60 vmem_all_online 4; then
 	ok "grow gives 4 online virtio-mem blocks"
 else
 	fail "grow gives 4 online virtio-mem blocks" "$(vmem_blocks | xargs)"
