@@ -84,6 +84,7 @@ static void usage(void)
 " %1$s offline [options] TARGET...\n"
 " %1$s depopulate [options] TARGET...\n"
 " %1$s populate [options] TARGET...\n"
+" %1$s region [list|create|delete] ...   (see '%1$s region --help')\n"
 "\n"
 "List memory blocks and change their state, including offline_depopulated\n"
 "(offline and removed from the kernel linear map).\n"
@@ -892,6 +893,9 @@ int main(int argc, char **argv)
 	struct memtree t;
 	struct target *tgs;
 	int first, ntg = 0, i, ret;
+
+	if (argc > 1 && !strcmp(argv[1], "region"))
+		return region_main(argc - 1, argv + 1);
 
 	ret = parse_opts(argc, argv, &o, &first);
 	if (ret)

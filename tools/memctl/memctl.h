@@ -106,6 +106,7 @@ struct list_opts {
 enum { SUMMARY_DEFAULT, SUMMARY_NEVER, SUMMARY_ALWAYS, SUMMARY_ONLY };
 
 int list_blocks(struct memtree *t, const struct list_opts *o, bool filtered);
+int region_main(int argc, char **argv);
 void list_columns_help(void);
 
 #endif /* MEMCTL_H */

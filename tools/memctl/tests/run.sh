@@ -741,6 +741,44 @@ run "$R" online 15 12
 t "online runs in ascending order" \
 	eval '[ "$(cut -d: -f1 "$T/out" | tr "\n" " ")" = "memory12 memory15 " ]'
 
+# ---- memregion regions (configfs) --------------------------------------
+
+RG=$T/rg
+CFG=sys/kernel/config/memregion
+mkdir -p "$RG/$CFG/r1"
+printf '0x80000000\n' > "$RG/$CFG/r1/start"
+printf '0x10000000\n' > "$RG/$CFG/r1/size"
+printf 'offline_depopulated\n' > "$RG/$CFG/r1/online_type"
+printf '1\n' > "$RG/$CFG/r1/enable"
+region() { "$MEMCTL" region --sysfs-root "$RG" "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+
+region list
+t "region list: the region with its attributes" \
+	eval 'rc_is 0 && out_has "^r1  *0x80000000  *0x10000000  *offline_depopulated  *yes"'
+region list --json
+t "region list --json parses" eval 'rc_is 0 && py "d[\"regions\"][0][\"enabled\"] is True"'
+region create 'bad/name' 0x90000000 256M
+t "region create: bad name is a usage error, nothing made" \
+	eval 'rc_is 2 && [ "$(ls "$RG/$CFG")" = r1 ]'
+region create r2 0x90000000 256M --online-type sideways
+t "region create: unknown online type is a usage error" \
+	eval 'rc_is 2 && err_has "unknown online type" && [ ! -e "$RG/$CFG/r2" ]'
+region create r1 0x90000000 256M
+t "region create: an existing name is a usage error" eval 'rc_is 2 && err_has "exists already"'
+region create r2 0x90000000 256M --dry-run --online-type offline
+t "region create --dry-run: says what, makes nothing" \
+	eval 'rc_is 0 && out_has "would create 0x90000000+0x10000000" && [ ! -e "$RG/$CFG/r2" ]'
+region create r2 0x90000000 256M
+t "region create: a failed write removes the half-made region (exit 1)" \
+	eval 'rc_is 1 && [ ! -e "$RG/$CFG/r2" ]'
+region delete r9
+t "region delete: unknown region is a usage error" eval 'rc_is 2 && err_has "no such region"'
+region delete r1 --dry-run
+t "region delete --dry-run: writes nothing" \
+	eval 'rc_is 0 && out_has "would disable and remove" && [ "$(cat "$RG/$CFG/r1/enable")" = 1 ]'
+"$MEMCTL" region --sysfs-root "$T/none" list >"$T/out" 2>"$T/err"; rc=$?
+t "region: no configfs directory is an environment error" eval 'rc_is 3 && err_has CONFIG_MEMREGION_CONFIGFS'
+
 # ---- man page and install ------------------------------------------------
 
 if [ -n "$MANPAGE" ] && command -v groff >/dev/null; then
