@@ -79,8 +79,8 @@ expect "memory$b: probe of the last page succeeds again" 0 "$(probe $((phys + bs
 pt2=$(meminfo PageTables)
 echo "  PageTables: online again ${pt2} kB"
 if [ $full = 1 ]; then
-	expect "rebuild allocates the tables again: PageTables grows by >= 192 kB" 1 \
-		"$([ $((pt2 - pt1)) -ge 192 ] && echo 1)"
+	expect "rebuild allocates the tables again: PageTables grows by >= 128 kB" 1 \
+		"$([ $((pt2 - pt1)) -ge 128 ] && echo 1)"
 fi
 expect "MemTotal back" "$total0" "$(meminfo MemTotal)"
 echo "$b" > $DEPOP/pattern
