@@ -76,14 +76,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	len = strlen(argv[2]);
-	/*
-	 * Nothing between the two switches may allocate in user space: a page
-	 * fault there would fail for good and loop in the fault handler. So
-	 * errno's page (thread-local storage) is written, and thereby
-	 * populated, before.
-	 */
-	errno = 0;
-	saved_errno = 0;
+	/* Nothing between the two switches may allocate in user space. */
 	if (fail_fd >= 0 && set_make_it_fail(fail_fd, '1')) {
 		perror("sysfs_write: make-it-fail");
 		return 2;

@@ -22,10 +22,8 @@ done
 fi=/sys/kernel/debug/fail_page_alloc
 set_state "$b" offline_depopulated
 expect "memory$b: depopulated for the ENOMEM test" offline_depopulated "$(block_state "$b")"
-# A bounded number of failures: should anything else of the task fault
-# while it is marked, it cannot fail forever.
 echo 100 > $fi/probability
-echo 20 > $fi/times
+echo -1 > $fi/times
 echo 1 > $fi/interval
 echo 0 > $fi/space
 echo 0 > $fi/verbose
@@ -38,7 +36,6 @@ expect "rebuild under fail_page_alloc: online_movable is ENOMEM" ENOMEM \
 expect "after ENOMEM: still offline_depopulated" offline_depopulated "$(block_state "$b")"
 expect "after ENOMEM: probe still faults" -14 "$(probe_block "$b")"
 expect "after ENOMEM: no linear-map entry" "" "$(ptdump_block "$b")"
-echo 20 > $fi/times
 expect "populate (offline) under fail_page_alloc is ENOMEM" ENOMEM \
 	"$(sysfs_write --fail-alloc "$f" offline)"
 expect "after the second ENOMEM: still offline_depopulated" offline_depopulated "$(block_state "$b")"
