@@ -30,6 +30,10 @@
  *              with notifier_from_errno(-N), vetoing the population. Write 0
  *              to stop. Reading prints N.
  *
+ * veto_skip    Write N: the next N MEM_PREPARE_POPULATE events are let through
+ *              before veto applies, so that a multi-block populate is vetoed
+ *              in the middle. Reading prints what is left of N.
+ *
  * veto_online  Same as veto, for MEM_GOING_ONLINE: makes onlining fail after
  *              the linear map of a depopulated block was re-created, to test
  *              that it is torn down again (MEM_CANCEL_POPULATE).
@@ -56,12 +60,37 @@
  *
  * remove       Write "start size": offline_and_remove_memory(). Reading
  *              prints the last return value.
+ *
+ * vaddr_valid  Write a physical address. Reading prints
+ *              virt_addr_valid(phys_to_virt(addr)): 1 or 0. Reads -22
+ *              (-EINVAL) until an address was written.
+ *
+ * memremap     Write a physical address. Each read calls memremap(addr,
+ *              PAGE_SIZE, MEMREMAP_WB), reads the page through the mapping
+ *              with copy_from_kernel_nofault() and unmaps it. Prints 1 if
+ *              the mapping is not the linear address and reads back, 0 if
+ *              memremap() returned the linear address, -14 (-EFAULT) if the
+ *              mapping cannot be read, -12 (-ENOMEM) if memremap() failed.
+ *
+ * ioremap      Write a physical address. Each read calls ioremap() on the
+ *              page, reads 8 bytes through it and unmaps it. Prints 0 on
+ *              success, -12 (-ENOMEM) if ioremap() refused (arm64 refuses,
+ *              with a WARN, memory that the linear map covers).
+ *
+ * cache_maint  Write 1 to make the notifier clean and invalidate every
+ *              memory block to the point of coherency on MEM_GOING_DEPOPULATE
+ *              (with its linear map still present), as an owner that powers
+ *              memory down would; 0 to stop. Reading prints the number of
+ *              blocks it has done it for. Needs a kernel with
+ *              MEM_GOING_DEPOPULATE; elsewhere writing fails with EOPNOTSUPP.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/libnvdimm.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/memory.h>
@@ -85,6 +114,17 @@ static long add_mom_result;
 static long remove_result;
 static int veto_errno;
 static int veto_online_errno;
+static phys_addr_t check_addr = (phys_addr_t)-1;
+static bool cache_maint;
+static atomic_t veto_skip;
+static atomic_long_t cache_maint_done;
+
+/* MHP_OFFLINE_DEPOPULATED came with MEM_GOING_DEPOPULATE (series v2). */
+#ifdef MHP_OFFLINE_DEPOPULATED
+#define HAVE_GOING_DEPOPULATE 1
+#else
+#define HAVE_GOING_DEPOPULATE 0
+#endif
 
 struct pinned_page {
 	struct list_head list;
@@ -103,6 +143,9 @@ static const char * const event_names[] = {
 	[MEM_CANCEL_OFFLINE] = "MEM_CANCEL_OFFLINE",
 	[MEM_PREPARE_ONLINE] = "MEM_PREPARE_ONLINE",
 	[MEM_FINISH_OFFLINE] = "MEM_FINISH_OFFLINE",
+#if HAVE_GOING_DEPOPULATE
+	[MEM_GOING_DEPOPULATE] = "MEM_GOING_DEPOPULATE",
+#endif
 	[MEM_DEPOPULATED] = "MEM_DEPOPULATED",
 	[MEM_PREPARE_POPULATE] = "MEM_PREPARE_POPULATE",
 	[MEM_CANCEL_POPULATE] = "MEM_CANCEL_POPULATE",
@@ -118,7 +161,20 @@ static int depop_notifier_cb(struct notifier_block *nb, unsigned long action,
 	if (action < ARRAY_SIZE(event_counts))
 		atomic_long_inc(&event_counts[action]);
 
-	if (action == MEM_PREPARE_POPULATE)
+#if HAVE_GOING_DEPOPULATE
+	if (action == MEM_GOING_DEPOPULATE && READ_ONCE(cache_maint)) {
+		struct memory_notify *arg = data;
+		void *addr = pfn_to_kaddr(arg->start_pfn);
+		size_t size = arg->nr_pages << PAGE_SHIFT;
+
+		/* Clean to PoC, then invalidate: what powering down needs. */
+		arch_wb_cache_pmem(addr, size);
+		arch_invalidate_pmem(addr, size);
+		atomic_long_inc(&cache_maint_done);
+	}
+#endif
+	if (action == MEM_PREPARE_POPULATE &&
+	    atomic_dec_if_positive(&veto_skip) < 0)
 		veto = READ_ONCE(veto_errno);
 	else if (action == MEM_GOING_ONLINE)
 		veto = READ_ONCE(veto_online_errno);
@@ -453,6 +509,99 @@ static ssize_t pin_read(struct file *file, char __user *ubuf, size_t count,
 	return print_long(ubuf, count, ppos, READ_ONCE(nr_pinned));
 }
 
+/* vaddr_valid, memremap, ioremap: a physical address to check */
+static ssize_t check_addr_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	char *buf = depop_get_input(ubuf, count);
+	u64 addr;
+	int ret;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = kstrtou64(strim(buf), 0, &addr);
+	kfree(buf);
+	if (ret)
+		return ret;
+
+	mutex_lock(&depop_lock);
+	check_addr = addr & PAGE_MASK;
+	mutex_unlock(&depop_lock);
+	return count;
+}
+
+static long check_vaddr_valid(phys_addr_t addr)
+{
+	return virt_addr_valid(phys_to_virt(addr));
+}
+
+static long check_memremap(phys_addr_t addr)
+{
+	void *p = memremap(addr, PAGE_SIZE, MEMREMAP_WB);
+	u64 val;
+	long ret;
+
+	if (!p)
+		return -ENOMEM;
+	if (p == phys_to_virt(addr))
+		ret = 0;
+	else if (copy_from_kernel_nofault(&val, p, sizeof(val)) ||
+		 copy_from_kernel_nofault(&val, p + PAGE_SIZE - sizeof(val),
+					  sizeof(val)))
+		ret = -EFAULT;
+	else
+		ret = 1;
+	memunmap(p);
+	return ret;
+}
+
+static long check_ioremap(phys_addr_t addr)
+{
+	void __iomem *p = ioremap(addr, PAGE_SIZE);
+
+	if (!p)
+		return -ENOMEM;
+	(void)readq(p);
+	iounmap(p);
+	return 0;
+}
+
+static ssize_t check_addr_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	long (*check)(phys_addr_t addr) = file->private_data;
+	long ret = -EINVAL;
+
+	mutex_lock(&depop_lock);
+	if (check_addr != (phys_addr_t)-1)
+		ret = check(check_addr);
+	mutex_unlock(&depop_lock);
+	return print_long(ubuf, count, ppos, ret);
+}
+
+/* cache_maint */
+static ssize_t cache_maint_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	bool val;
+	int ret;
+
+	if (!HAVE_GOING_DEPOPULATE)
+		return -EOPNOTSUPP;
+	ret = kstrtobool_from_user(ubuf, count, &val);
+	if (ret)
+		return ret;
+	WRITE_ONCE(cache_maint, val);
+	return count;
+}
+
+static ssize_t cache_maint_read(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	return print_long(ubuf, count, ppos,
+			  atomic_long_read(&cache_maint_done));
+}
+
 #define DEPOP_FOPS(_name, _write, _read)			\
 static const struct file_operations _name##_fops = {		\
 	.owner = THIS_MODULE,					\
@@ -468,6 +617,8 @@ DEPOP_FOPS(range_op, range_op_write, range_op_read);
 DEPOP_FOPS(veto, veto_write, veto_read);
 DEPOP_FOPS(events, events_write, events_read);
 DEPOP_FOPS(pin, pin_write, pin_read);
+DEPOP_FOPS(check_addr, check_addr_write, check_addr_read);
+DEPOP_FOPS(cache_maint, cache_maint_write, cache_maint_read);
 
 static int __init depop_test_init(void)
 {
@@ -493,6 +644,15 @@ static int __init depop_test_init(void)
 			    &veto_online_errno, &veto_fops);
 	debugfs_create_file("events", 0600, depop_dir, NULL, &events_fops);
 	debugfs_create_file("pin", 0600, depop_dir, NULL, &pin_fops);
+	debugfs_create_file("vaddr_valid", 0600, depop_dir, check_vaddr_valid,
+			    &check_addr_fops);
+	debugfs_create_file("memremap", 0600, depop_dir, check_memremap,
+			    &check_addr_fops);
+	debugfs_create_file("ioremap", 0600, depop_dir, check_ioremap,
+			    &check_addr_fops);
+	debugfs_create_file("cache_maint", 0600, depop_dir, NULL,
+			    &cache_maint_fops);
+	debugfs_create_atomic_t("veto_skip", 0600, depop_dir, &veto_skip);
 	return 0;
 }
 
