@@ -71,6 +71,7 @@ fi
 # hot-add it.
 guest guest-suite --suite suite
 guest guest-rodata-on --suite suite --append rodata=on
+guest guest-debug-pagealloc --suite suite --append debug_pagealloc=on
 guest guest-withheld --suite withheld \
 	--append "mem=896M memory_hotplug.memmap_on_memory=force"
 # memregion (configfs): 2 GiB of RAM of which mem=1G leaves 1 GiB at

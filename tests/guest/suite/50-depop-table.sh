@@ -45,7 +45,7 @@ cell offline offline EINVAL offline
 cell offline offline_depopulated OK offline_depopulated
 cell offline online_movable OK online
 cell offline_depopulated offline OK offline
-cell offline_depopulated offline_depopulated OK offline_depopulated
+cell offline_depopulated offline_depopulated EINVAL offline_depopulated
 cell offline_depopulated online OK online
 cell offline_depopulated online_movable OK online
 cell offline_depopulated 1 OK online $MEMDIR/memory$b/online
