@@ -29,6 +29,9 @@ for b in $blocks; do
 done
 
 b=$(echo $blocks | cut -d' ' -f1)
+# Only tasks that ask for it (sysfs_write --fail-alloc) see the failures:
+# filter first, then turn it on.
+echo Y > $fi/task-filter
 echo 100 > $fi/probability
 echo -1 > $fi/times
 echo 1 > $fi/interval
@@ -36,7 +39,6 @@ echo 0 > $fi/space
 echo 0 > $fi/verbose
 echo 0 > $fi/min-order
 echo N > $fi/ignore-gfp-wait
-echo Y > $fi/task-filter
 expect "memory$b: first populate with every page allocation failing: OK" OK \
 	"$(sysfs_write --fail-alloc $MEMDIR/memory$b/state offline)"
 echo 0 > $fi/probability

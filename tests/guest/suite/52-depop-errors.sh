@@ -24,6 +24,9 @@ done
 fi=/sys/kernel/debug/fail_page_alloc
 set_state "$b" offline_depopulated
 expect "memory$b: depopulated for the fail_page_alloc test" offline_depopulated "$(block_state "$b")"
+# Only tasks that ask for it (sysfs_write --fail-alloc) see the failures:
+# filter first, then turn it on.
+echo Y > $fi/task-filter
 echo 100 > $fi/probability
 echo -1 > $fi/times
 echo 1 > $fi/interval
@@ -32,7 +35,6 @@ echo 0 > $fi/verbose
 echo 0 > $fi/min-order
 echo N > $fi/ignore-gfp-wait
 echo N > $fi/ignore-gfp-highmem
-echo Y > $fi/task-filter
 expect "populate (offline) under fail_page_alloc succeeds" OK \
 	"$(sysfs_write --fail-alloc "$f" offline)"
 expect "after populate under fail_page_alloc: offline" offline "$(block_state "$b")"

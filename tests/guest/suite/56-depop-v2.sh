@@ -53,6 +53,9 @@ free0=$(meminfo MemFree) pt0=$(meminfo PageTables)
 set_state "$b1" offline_depopulated
 drain
 free1=$(meminfo MemFree) pt1=$(meminfo PageTables)
+# Only tasks that ask for it (sysfs_write --fail-alloc) see the failures:
+# filter first, then turn it on.
+echo Y > $fi/task-filter
 echo 100 > $fi/probability
 echo -1 > $fi/times
 echo 1 > $fi/interval
@@ -61,23 +64,18 @@ echo 0 > $fi/verbose
 echo 0 > $fi/min-order
 echo N > $fi/ignore-gfp-wait
 echo N > $fi/ignore-gfp-highmem
-echo Y > $fi/task-filter
 expect "populate (write offline) with every page allocation failing: OK" OK \
 	"$(sysfs_write --fail-alloc "$f1" offline)"
 expect "memory$b1 offline after it" offline "$(block_state "$b1")"
 expect "memory$b1 mapped after it" 0 "$(probe_block "$b1")"
 drain
 free2=$(meminfo MemFree) pt2=$(meminfo PageTables)
+# For information only: MemFree moves by megabytes with the exec of
+# sysfs_write and by the per-CPU lists, which hide a 256 kB change, and
+# hot-added linear map tables are not in PageTables; the allocation-free
+# populate is proven by fail_page_alloc above.
 echo "  MemFree kB: offline $free0, depopulated $free1, populated $free2"
 echo "  PageTables kB: offline $pt0, depopulated $pt1, populated $pt2"
-# The tables of a 128 MiB block mapped with pages are 256 kB: freeing them
-# on depopulate or allocating them on populate would show.
-expect "depopulate frees no page tables (MemFree +-128 kB)" 1 \
-	"$( (( free1 - free0 < 128 && free0 - free1 < 128 )) && echo 1)"
-expect "populate allocates nothing (MemFree +-128 kB)" 1 \
-	"$( (( free2 - free1 < 128 && free1 - free2 < 128 )) && echo 1)"
-expect "PageTables unchanged across depopulate and populate (+-32 kB)" 1 \
-	"$( (( pt2 - pt0 <= 32 && pt0 - pt2 <= 32 )) && echo 1)"
 
 # ---- the API, all or nothing -----------------------------------------------
 set_state "$b1" offline
@@ -124,30 +122,32 @@ echo "$p1 $((2 * bs))" > $DEPOP/populate 2>/dev/null
 expect "API: populate once the veto is lifted" "0 offline offline" \
 	"$(cat $DEPOP/populate) $(block_state "$b1") $(block_state "$b2")"
 
-# ---- cache maintenance: none by default, opt-in on MEM_GOING_DEPOPULATE ------
-cycle_ms() {
+# ---- cache maintenance: opt-in on MEM_GOING_DEPOPULATE ----------------------
+# Wall-clock microseconds for N depopulate/populate cycles of memory$b1.
+cycle_us() {
 	local n=$1 t0 t1 i
-	t0=$(date +%s%N)
+	t0=${EPOCHREALTIME/./}
 	for ((i = 0; i < n; i++)); do
 		echo "$p1 $bs" > $DEPOP/depopulate
 		echo "$p1 $bs" > $DEPOP/populate
 	done
-	t1=$(date +%s%N)
-	echo $(( (t1 - t0) / 1000000 ))
+	t1=${EPOCHREALTIME/./}
+	echo $((t1 - t0))
 }
 echo > $DEPOP/events
-plain=$(cycle_ms 5)
+plain=$(cycle_us 5)
 ev=$(cat $DEPOP/events)
 expect "MEM_GOING_DEPOPULATE sent once per depopulate" 5 \
 	"$(echo "$ev" | awk '$1 == "MEM_GOING_DEPOPULATE" { print $2 }')"
 expect "cache_maint: owner opts in" OK "$(swrite $DEPOP/cache_maint 1)"
-maint=$(cycle_ms 5)
+maint=$(cycle_us 5)
 echo 0 > $DEPOP/cache_maint
-echo "  5 depopulate/populate cycles of memory$b1: ${plain} ms, ${maint} ms with the owner's clean+invalidate"
+echo "  5 depopulate/populate cycles of memory$b1: ${plain} us, ${maint} us with the owner's clean+invalidate"
 expect "the owner cleaned+invalidated each block on MEM_GOING_DEPOPULATE" 5 \
 	"$(cat $DEPOP/cache_maint)"
-expect "default cycles do no cache maintenance (under half the opt-in time)" 1 \
-	"$( (( plain * 2 < maint )) && echo 1)"
+# Wall clock under TCG cannot tell the two apart (cache instructions are
+# nearly free in the emulator): the benchmark counts DC instructions with
+# its TCG plugin instead. Printed for information.
 
 set_state "$b1" online
 set_state "$b2" online
