@@ -192,7 +192,10 @@ linear_va() {
 # addresses are negative, but their order is kept, so the comparisons hold.
 ptdump_range() {
 	local va=$1 size=$2 s e line in=0 fields
-	while IFS= read -r line; do
+	# A snapshot through a pipe: bash reads regular files in blocks and
+	# seeks back, and every seek regenerates the dump, which KFENCE changes.
+	# (No process substitution: the initramfs has no /dev/fd.)
+	cat $PTDUMP | while IFS= read -r line; do
 		read -ra fields <<< "$line"
 		[ ${#fields[@]} -gt 3 ] || continue
 		case $line in
@@ -208,9 +211,7 @@ ptdump_range() {
 		if (( s < va + size && e > va )); then
 			echo "$line"
 		fi
-	# A snapshot through a pipe: bash reads regular files in blocks and
-	# seeks back, and every seek regenerates the dump, which KFENCE changes.
-	done < <(cat $PTDUMP)
+	done
 }
 
 # ptdump lines that map memory block $1.

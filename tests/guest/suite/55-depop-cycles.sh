@@ -25,6 +25,7 @@ vfirst=$(vmem_blocks | head -1)
 kmap() {
 	local lo line s e key f fields ps="" pe="" pkey=""
 	lo=$(printf '0x%016x' "$(linear_va "$(block_phys "$vfirst")")")
+	sed -n '/Linear Mapping start/,/Linear Mapping end/p' $PTDUMP | {
 	while IFS= read -r line; do
 		[[ $line == 0x* ]] || continue
 		s=${line%%-*} e=${line#*-}
@@ -42,8 +43,9 @@ kmap() {
 		fi
 		[ -n "$ps" ] && echo "$ps-$pe$pkey"
 		ps=$s pe=$e pkey=$key
-	done < <(sed -n '/Linear Mapping start/,/Linear Mapping end/p' $PTDUMP)
+	done
 	[ -n "$ps" ] && echo "$ps-$pe$pkey"
+	}
 	sed -n -e '/vmemmap start/,/vmemmap end/p' $PTDUMP
 }
 kmap > /tmp/ptdump.before
