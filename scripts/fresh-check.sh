@@ -113,12 +113,17 @@ cleanup() {
 	local rc=$? i p
 	trap - EXIT INT TERM
 	set +e
-	# Processes still running inside the root (e.g. a QEMU after Ctrl-C)
+	# Processes still running inside the root (make, QEMU, after Ctrl-C)
 	# would keep the mounts busy: end them (only ours: their root is $root).
-	for p in /proc/[0-9]*; do
-		if [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ]; then
-			kill "${p#/proc/}" 2>/dev/null
-		fi
+	for i in 1 2 3 4 5; do
+		local left=0
+		for p in /proc/[0-9]*; do
+			if [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ]; then
+				kill "${p#/proc/}" 2>/dev/null && left=1
+			fi
+		done
+		[ "$left" = 1 ] || break
+		sleep 1
 	done
 	for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
 		umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}" ||
@@ -225,10 +230,18 @@ say "clone of $(git -C "$repo" log -1 --format='%h %s' "$head") in /root/repo"
 
 say "running '${cmd[*]}' in the root as root (log: $log)"
 t0=$SECONDS
-set +e
-in_root /bin/bash -c 'cd /root/repo && exec "$@"' fresh-check "${cmd[@]}" 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-set -e
+# In the background, so that a signal to this script runs the cleanup at
+# once (bash runs traps only between foreground commands); the command's
+# status goes through a file because of the pipe to tee.
+rcfile=$root/root/.fresh-check-rc
+rm -f "$rcfile"
+{
+	status=0
+	in_root /bin/bash -c 'cd /root/repo && exec "$@"' fresh-check "${cmd[@]}" 2>&1 || status=$?
+	echo "$status" > "$rcfile"
+} | tee "$log" &
+wait $! || true
+rc=$(cat "$rcfile" 2>/dev/null || echo 1)
 secs=$((SECONDS - t0))
 
 echo

@@ -849,8 +849,9 @@ base, cmdmap, dynamic, maperr = read_map(MAP)
 installed = read_pkg_list("scripts/packages.host") | read_pkg_list("scripts/packages.cross")
 tap(not maperr and len(base) > 50, f"{MAP} parses ({len(cmdmap)} commands, {len(base)} minbase packages)", maperr)
 
-files = set(subprocess.run(["git", "ls-files"], capture_output=True, text=True).stdout.split())
-files |= {os.path.normpath(p) for p in glob.glob("**", recursive=True) if os.path.isfile(p)}
+# Files of the repository (tracked, or new and not ignored: not build/).
+files = set(subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                           capture_output=True, text=True).stdout.split())
 scan = Scan({}, dynamic, files)
 
 sources = []
