@@ -22,8 +22,13 @@ done
 fi=/sys/kernel/debug/fail_page_alloc
 set_state "$b" offline_depopulated
 expect "memory$b: depopulated for the ENOMEM test" offline_depopulated "$(block_state "$b")"
+# Bounded: fail at most 64 allocations per write, far more than a populate
+# attempts before it gives up (one), so that an allocation outside the
+# write that is hit by mistake fails a test instead of looping for ever.
+# sysfs_write --fail-alloc marks only its write(2) (task-filter) and cannot
+# fault itself meanwhile (mlockall), see tests/progs/sysfs_write.c.
 echo 100 > $fi/probability
-echo -1 > $fi/times
+echo 64 > $fi/times
 echo 1 > $fi/interval
 echo 0 > $fi/space
 echo 0 > $fi/verbose
@@ -36,6 +41,7 @@ expect "rebuild under fail_page_alloc: online_movable is ENOMEM" ENOMEM \
 expect "after ENOMEM: still offline_depopulated" offline_depopulated "$(block_state "$b")"
 expect "after ENOMEM: probe still faults" -14 "$(probe_block "$b")"
 expect "after ENOMEM: no linear-map entry" "" "$(ptdump_block "$b")"
+echo 64 > $fi/times
 expect "populate (offline) under fail_page_alloc is ENOMEM" ENOMEM \
 	"$(sysfs_write --fail-alloc "$f" offline)"
 expect "after the second ENOMEM: still offline_depopulated" offline_depopulated "$(block_state "$b")"
