@@ -15,6 +15,8 @@ expect "two blocks depopulated" "offline_depopulated offline_depopulated" \
 	"$(block_state "$d1") $(block_state "$d2")"
 total0=$(meminfo MemTotal)
 
+# Timeouts: virtio-mem unplugs and plugs asynchronously, in well under 5 s
+# under TCG; 60 s is the bound after which it is broken, not slow.
 check "QMP: requested-size 256M" host vmem-resize 256M
 if wait_for 60 count_is 2; then
 	ok "shrink leaves 2 virtio-mem blocks"
