@@ -50,51 +50,58 @@ echo "  PageTables: offline ${pt_offline} kB, depopulated ${pt1} kB"
 ps -o pid,args | sed 's/^/  ps: /'  # any other process would move PageTables
 expect "depopulated, and exactly the block's page tables freed: PageTables -${pt_kb} kB" \
 	"offline_depopulated $((-pt_kb))" "$st1 $((pt1 - pt_offline))"
+# kept DESC WANT GOT: an assertion about the depopulated block; it holds
+# only if the block is offline_depopulated, so none passes without the
+# feature. back DESC WANT GOT: the same for the block brought back from
+# offline_depopulated ($st1, its state after depopulating).
+kept() { expect "$1" "offline_depopulated $2" "$(block_state "$b") $3"; }
+back() { expect "$1" "offline_depopulated $2" "$st1 $3"; }
+
 # The neighbours are untouched.
 for nb in $((b - 1)) $((b + 1)); do
 	[ -d $MEMDIR/memory$nb ] || continue
 	[ "$(block_state "$nb")" = online ] || continue
-	expect "neighbour memory$nb: still mapped" 0 "$(probe_block "$nb")"
+	kept "neighbour memory$nb: still mapped" 0 "$(probe_block "$nb")"
 done
 
 # Kept: the device, its sysfs directory and node link, the resource, the
 # memmap (valid_zones walks it) and the block's place in MemTotal accounting.
-expect "memory$b: sysfs directory kept" 1 "$([ -d $MEMDIR/memory$b ] && echo 1)"
-expect "memory$b: node link kept" "$node0" "$(readlink $MEMDIR/memory$b/node0)"
-expect "memory$b: phys_index kept" "$(printf '%08x' "$b")" "$(cat $MEMDIR/memory$b/phys_index)"
-expect "/proc/iomem still lists every virtio_mem resource" "$iomem0" \
+kept "memory$b: sysfs directory kept" 1 "$([ -d $MEMDIR/memory$b ] && echo 1)"
+kept "memory$b: node link kept" "$node0" "$(readlink $MEMDIR/memory$b/node0)"
+kept "memory$b: phys_index kept" "$(printf '%08x' "$b")" "$(cat $MEMDIR/memory$b/phys_index)"
+kept "/proc/iomem still lists every virtio_mem resource" "$iomem0" \
 	"$(grep -c "System RAM (virtio_mem)" /proc/iomem)"
-expect "memory$b: still listed as System RAM (virtio_mem)" 1 \
+kept "memory$b: still listed as System RAM (virtio_mem)" 1 \
 	"$(vmem_blocks | grep -cx "$b")"
-expect "memory$b: valid_zones readable (memmap present)" 1 \
+kept "memory$b: valid_zones readable (memmap present)" 1 \
 	"$(grep -qE 'Movable|Normal' $MEMDIR/memory$b/valid_zones && echo 1)"
-expect "memory$b: still depopulatable" 1 "$(cat $MEMDIR/memory$b/depopulatable)"
-expect "MemTotal excludes the depopulated block" $((total0 - bs / 1024)) "$(meminfo MemTotal)"
-expect "lsmem lists memory$b (state column of util-linux)" 1 \
+kept "memory$b: still depopulatable" 1 "$(cat $MEMDIR/memory$b/depopulatable)"
+kept "MemTotal excludes the depopulated block" $((total0 - bs / 1024)) "$(meminfo MemTotal)"
+kept "lsmem lists memory$b (state column of util-linux)" 1 \
 	"$(lsmem -a -n -o BLOCK | grep -cx " *$b")"
 
 # Back online: the map is rebuilt, the whole block is usable.
 free1=$(meminfo MemFree)
-expect "memory$b: online_movable from offline_depopulated" OK \
+back "memory$b: online_movable from offline_depopulated" OK \
 	"$(swrite $MEMDIR/memory$b/state online_movable)"
-expect "memory$b: state online" online "$(block_state "$b")"
-expect "memory$b: linear map back in ptdump" 1 "$([ -n "$(ptdump_block "$b")" ] && echo 1)"
-expect "memory$b: probe succeeds again" 0 "$(probe "$phys")"
-expect "memory$b: probe of the last page succeeds again" 0 "$(probe $((phys + bs - 8)))"
+back "memory$b: state online" online "$(block_state "$b")"
+back "memory$b: linear map back in ptdump" 1 "$([ -n "$(ptdump_block "$b")" ] && echo 1)"
+back "memory$b: probe succeeds again" 0 "$(probe "$phys")"
+back "memory$b: probe of the last page succeeds again" 0 "$(probe $((phys + bs - 8)))"
 meminfo_exact pt2 PageTables
 echo "  PageTables: online again ${pt2} kB"
 expect "rebuilt from offline_depopulated with exactly the block's page tables: +${pt_kb} kB" \
 	"offline_depopulated online $pt_kb" "$st1 $(block_state "$b") $((pt2 - pt1))"
-expect "the rebuilt map has the same shape (ptdump page-table bytes)" \
+back "the rebuilt map has the same shape (ptdump page-table bytes)" \
 	"$pt_kb" "$(block_pt_kb "$b")"
-expect "MemTotal back" "$total0" "$(meminfo MemTotal)"
+back "MemTotal back" "$total0" "$(meminfo MemTotal)"
 echo "$b" > $DEPOP/pattern
-expect "memory$b: pattern written and verified over every page" 0 "$(cat $DEPOP/pattern)"
+back "memory$b: pattern written and verified over every page" 0 "$(cat $DEPOP/pattern)"
 free2=$(meminfo MemFree)
 echo "  MemFree: depopulated ${free1} kB, online again ${free2} kB"
 # All 128 MiB of the block are freed to the allocator when it is onlined;
 # the per-CPU lists (a few hundred kB, not in MemFree) and what the kernel
 # allocates meanwhile (the pattern test's own pages are back) take less
 # than 8 MiB of that.
-expect "MemFree grows by the block (>= 120 MiB) when it is back" 1 \
+back "MemFree grows by the block (>= 120 MiB) when it is back" 1 \
 	"$([ $((free2 - free1)) -ge $((120 << 10)) ] && echo 1)"

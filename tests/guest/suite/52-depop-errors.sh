@@ -12,10 +12,12 @@ expect "memory$b: still online" online "$(block_state "$b")"
 # Boot memory is never eligible.
 for kb in $(boot_blocks | head -1) $(boot_blocks | tail -1); do
 	expect "boot block memory$kb: depopulatable=0" 0 "$(cat $MEMDIR/memory$kb/depopulatable)"
-	expect "boot block memory$kb: offline_depopulated is EOPNOTSUPP" EOPNOTSUPP \
-		"$(swrite $MEMDIR/memory$kb/state offline_depopulated)"
-	expect "boot block memory$kb: still online" online "$(block_state "$kb")"
-	expect "boot block memory$kb: still mapped" 0 "$(probe_block "$kb")"
+	r=$(swrite $MEMDIR/memory$kb/state offline_depopulated)
+	expect "boot block memory$kb: offline_depopulated is EOPNOTSUPP" EOPNOTSUPP "$r"
+	expect "boot block memory$kb: refused, still online" "EOPNOTSUPP online" \
+		"$r $(block_state "$kb")"
+	expect "boot block memory$kb: refused, still mapped" "EOPNOTSUPP 0" \
+		"$r $(probe_block "$kb")"
 done
 
 # fail_page_alloc: rebuilding the map cannot allocate page tables.
@@ -47,9 +49,11 @@ expect "populate (offline) under fail_page_alloc is ENOMEM" ENOMEM \
 expect "after the second ENOMEM: still offline_depopulated" offline_depopulated "$(block_state "$b")"
 echo 0 > $fi/probability
 echo N > $fi/task-filter
-expect "retry without fault injection succeeds" OK "$(swrite "$f" online_movable)"
-expect "memory$b: online after the retry" online "$(block_state "$b")"
-expect "memory$b: probe succeeds after the retry" 0 "$(probe_block "$b")"
+st=$(block_state "$b")
+expect "retry without fault injection succeeds" "offline_depopulated OK" \
+	"$st $(swrite "$f" online_movable)"
+expect "memory$b: online after the retry" "offline_depopulated online" "$st $(block_state "$b")"
+expect "memory$b: probe succeeds after the retry" "offline_depopulated 0" "$st $(probe_block "$b")"
 
 # A memory notifier vetoes the rebuild (MEM_PREPARE_POPULATE).
 set_state "$b" offline_depopulated
@@ -65,13 +69,14 @@ ev=$(cat $DEPOP/events)
 echo "$ev" | sed 's/^/  events: /'
 expect "notifier saw MEM_PREPARE_POPULATE twice" 2 \
 	"$(echo "$ev" | awk '$1 ~ /PREPARE_POPULATE/ { print $2 }')"
-expect "the vetoing notifier is not sent MEM_CANCEL_POPULATE" 0 \
-	"$(echo "$ev" | awk '$1 ~ /CANCEL_POPULATE/ { print $2 }')"
-expect "online after the veto is lifted" OK "$(swrite "$f" online_movable)"
+expect "the vetoing notifier is not sent MEM_CANCEL_POPULATE (after two vetoes)" "2 0" \
+	"$(echo "$ev" | awk '$1 ~ /PREPARE_POPULATE/ { p = $2 } $1 ~ /CANCEL_POPULATE/ { c = $2 } END { print p + 0, c + 0 }')"
+st=$(block_state "$b")
+expect "online after the veto is lifted" "offline_depopulated OK" "$st $(swrite "$f" online_movable)"
 ev=$(cat $DEPOP/events)
 expect "a successful rebuild is announced with MEM_PREPARE_POPULATE" 3 \
 	"$(echo "$ev" | awk '$1 ~ /PREPARE_POPULATE/ { print $2 }')"
-expect "memory$b: online" online "$(block_state "$b")"
+expect "memory$b: online after the rebuild" "offline_depopulated online" "$st $(block_state "$b")"
 
 # Onlining fails after the map was rebuilt (a MEM_GOING_ONLINE veto): the
 # map is torn down again, MEM_CANCEL_POPULATE tells the notifiers, and the
