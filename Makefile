@@ -3,6 +3,7 @@
 #   make run        install what is missing, build, boot the guest, show blocks
 #   make test       the same build, then every host and guest test
 #   make bench      the benchmark (see docs/)
+#   make test-baseline  the guest suites on the kernel without the series
 #   make help       everything else
 #
 # Build output goes to build/ (ignored by git).
@@ -12,7 +13,8 @@ SHELL := /bin/bash
 
 TOP     := $(abspath .)
 BUILD   := $(TOP)/build
-KSRC    := $(BUILD)/linux
+TREE    := $(BUILD)/linux
+KSRC    := $(TREE)
 KOBJ    := $(BUILD)/kobj
 JOBS    ?= $(shell nproc)
 CROSS   ?= aarch64-linux-gnu-
@@ -35,14 +37,28 @@ MODDIR    := $(BUILD)/modules-bench
 INITRAMFS := $(BUILD)/initramfs-bench.cpio
 endif
 
+# BASELINE=1: the untouched Debian source (a git worktree of build/linux at
+# its tag `pristine`) with the same fragments minus the series' options, for
+# `make test-baseline`: which guest tests pass without the feature.
+BASELINE_KSRC := $(BUILD)/linux-baseline
+ifeq ($(BASELINE),1)
+FRAGMENTS := kconfig/base.config kconfig/debug.config
+KOBJ      := $(BUILD)/kobj-baseline
+MODDIR    := $(BUILD)/modules-baseline
+INITRAMFS := $(BUILD)/initramfs-baseline.cpio
+MODFLAGS  := DEPOP_TEST_BASELINE=y
+KSRC      := $(BASELINE_KSRC)
+endif
+
 IMAGE    := $(KOBJ)/arch/arm64/boot/Image
 ROOTFS   := $(BUILD)/rootfs
 MODULES  ?= $(notdir $(wildcard tests/modules/*))
 PROGS    := $(basename $(notdir $(wildcard tests/progs/*.c)))
 QEMU_RUN := python3 $(TOP)/scripts/qemu-run.py --kernel $(IMAGE) --initrd $(INITRAMFS)
 
-.PHONY: run test bench help deps unpack apply export kernel config modules \
-	progs memctl initramfs guest shell checkpatch clean distclean
+.PHONY: run test test-baseline bench help deps unpack apply export kernel \
+	config modules progs memctl initramfs guest shell checkpatch clean \
+	distclean
 
 help:
 	@sed -n 's/^#\(.*\)/\1/p' docs/make-targets.txt 2>/dev/null || true
@@ -57,10 +73,22 @@ deps:
 
 ## Kernel source: Debian's linux-source-6.12 as a git tree, series applied.
 unpack: deps
-	@scripts/series.sh unpack $(KSRC)
+	@scripts/series.sh unpack $(TREE)
 
+ifeq ($(BASELINE),1)
+apply: unpack
+	@if [ ! -e $(BASELINE_KSRC)/.git ]; then \
+		git -C $(TREE) worktree prune && \
+		git -C $(TREE) worktree add -q --detach $(BASELINE_KSRC) pristine; \
+	fi
+	@git -C $(BASELINE_KSRC) diff --quiet pristine || \
+		{ echo "baseline: $(BASELINE_KSRC) differs from pristine" >&2; exit 1; }
+	@[ "$$(git -C $(BASELINE_KSRC) rev-parse HEAD)" = "$$(git -C $(TREE) rev-parse pristine)" ] || \
+		git -C $(BASELINE_KSRC) checkout -q --detach pristine
+else
 apply: unpack
 	@scripts/series.sh apply $(KSRC)
+endif
 
 export:
 	@scripts/series.sh export $(KSRC)
@@ -83,11 +111,9 @@ kernel: config
 ## Test modules (tests/modules/NAME/), built out of tree in build/modules.
 modules: kernel
 	@for m in $(MODULES); do \
-		mkdir -p $(MODDIR)/$$m && \
-		rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*' \
-			--exclude '*.mod*' --exclude Module.symvers --exclude modules.order \
-			tests/modules/$$m/ $(MODDIR)/$$m/src/ && \
-		$(KMAKE) M=$(MODDIR)/$$m/src modules >/dev/null && \
+		rm -rf $(MODDIR)/$$m/src && mkdir -p $(MODDIR)/$$m/src && \
+		cp -p tests/modules/$$m/Kbuild tests/modules/$$m/*.[ch] $(MODDIR)/$$m/src/ && \
+		$(KMAKE) M=$(MODDIR)/$$m/src $(MODFLAGS) modules >/dev/null && \
 		cp $(MODDIR)/$$m/src/*.ko $(MODDIR)/$$m/ || exit 1; \
 	done
 
@@ -124,6 +150,12 @@ shell: guest
 test: guest
 	@scripts/run-tests.sh
 
+## The same guest boots on the kernel without the series (BASELINE=1): prints
+## which tests pass there and checks them against tests/baseline.txt.
+test-baseline:
+	@$(MAKE) --no-print-directory BASELINE=1 guest
+	@scripts/run-tests.sh --baseline
+
 ## The benchmark (scripts/bench.py, docs/benchmark.md): boots the guest with
 ## RAM withheld by mem= and times offline/online, offline_depopulated and
 ## remove/add cycles. BENCH=1 uses a kernel without the debug options.
@@ -140,8 +172,8 @@ clean:
 	rm -rf $(BUILD)/kobj $(BUILD)/kobj-kasan $(BUILD)/modules $(BUILD)/progs \
 		$(BUILD)/rootfs $(BUILD)/initramfs.cpio $(BUILD)/logs $(BUILD)/memctl-arm64 \
 		$(BUILD)/kobj-bench $(BUILD)/modules-bench $(BUILD)/initramfs-bench.cpio \
-		$(BUILD)/bench
-	-$(MAKE) -s -C tools/memctl clean 2>/dev/null
+		$(BUILD)/bench $(BUILD)/kobj-baseline $(BUILD)/modules-baseline \
+		$(BUILD)/initramfs-baseline.cpio	-$(MAKE) -s -C tools/memctl clean 2>/dev/null
 
 distclean:
 	rm -rf $(BUILD)

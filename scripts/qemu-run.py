@@ -34,14 +34,59 @@ SPLAT = re.compile(
     r"Oops|BUG:|WARNING:|Kernel panic|Internal error:|"
     r"Unable to handle kernel|KASAN|UBSAN|INFO: task .* blocked|"
     r"rcu_.* stall|non-static key|circular locking|recursive locking|"
-    r"lock held when returning"
+    r"lock held when returning|VM_FAULT_OOM leaked out"
     r")")
+
+# Reports after which the guest cannot make progress: the run is stopped at
+# once instead of waiting for the time limit. "VM_FAULT_OOM leaked out" is a
+# user page fault that fails and is retried for ever (seen when fault
+# injection hit a test program's own page fault).
+FATAL = re.compile(r"VM_FAULT_OOM leaked out|Kernel panic")
+
+# A kernel message repeated without pause is a storm (a WARN or a fault in a
+# retry loop) even when each line looks harmless: the run fails when one
+# message has been printed at least STORM_RATE times per second on average
+# over the last STORM_SECONDS, and in every tenth of that window. Normal
+# test traffic stays far below it: the busiest message of a suite, "Offlined
+# Pages" during 200 offline/online cycles, runs at about 5 per second.
+STORM_SECONDS = 120
+STORM_RATE = 20
+KMSG = re.compile(r"^\[\s*\d+\.\d+\]\s(.*)$")
 
 
 def find_splat(line):
     """Return the kernel-report keyword in a console line, or None."""
     m = SPLAT.search(line)
     return m.group(1) if m else None
+
+
+class StormWatch:
+    """Counts kernel console messages per 1/10 of the storm window."""
+
+    def __init__(self, seconds=STORM_SECONDS, rate=STORM_RATE):
+        self.slot = seconds / 10.0
+        self.need = seconds * rate
+        self.counts = {}        # message -> {slot index: count}
+
+    def add(self, line, now):
+        """Record a console line; return the message if it is a storm."""
+        m = KMSG.match(line)
+        if not m:
+            return None
+        # Numbers and addresses vary from one line of a storm to the next.
+        msg = re.sub(r"\b(0x)?[0-9a-f]*[0-9][0-9a-f]*\b", "#", m.group(1).strip())
+        slot = int(now / self.slot)
+        per = self.counts.setdefault(msg, {})
+        per[slot] = per.get(slot, 0) + 1
+        for old in [k for k in per if k <= slot - 10]:
+            del per[old]
+        if len(self.counts) > 4096:       # forget one-off messages
+            self.counts = {k: v for k, v in self.counts.items()
+                           if max(v) > slot - 10}
+        window = [per.get(k, 0) for k in range(slot - 9, slot + 1)]
+        if all(window) and sum(window) >= self.need:
+            return msg
+        return None
 
 
 def parse_size(text):
@@ -99,8 +144,10 @@ class Run:
         self.qmp = Qmp(os.path.join(self.tmp, "qmp.sock"))
         self.ctl_path = os.path.join(self.tmp, "ctl.sock")
         self.events = queue.Queue()
-        self.tap = []           # (ok, text)
-        self.end = None         # (passed, failed) from the guest runner
+        self.tap = []           # (status, text): status "ok", "not ok", "skip"
+        self.end = None         # (passed, failed, skipped) from the guest runner
+        self.storm = StormWatch()
+        self.fatal = None       # reason to stop the guest at once
         self.splats = []        # (keyword, line, context lines)
         self.problems = []      # harness-level failures
         self.last_output = time.monotonic()
@@ -164,6 +211,13 @@ class Run:
             if word:
                 pending = (word, line, [])
                 self.splats.append(pending)
+            if self.fatal is None and FATAL.search(line):
+                self.fatal = f"fatal: '{FATAL.search(line).group(0)}' on the console"
+            storm = self.storm.add(line, time.monotonic())
+            if storm and self.fatal is None:
+                self.fatal = (f"storm: kernel message repeated for "
+                              f"{STORM_SECONDS}s: {storm[:160]}")
+                self.splats.append(("message storm", line, []))
             if self.echo_console and (self.userspace or self.args.verbose):
                 print(line, flush=True)
         self.events.put(("console-eof", None))
@@ -232,8 +286,8 @@ class Run:
                 elif line.startswith("OUT "):
                     self.on_out(line[4:])
                 elif line.startswith("END "):
-                    p, f = line.split()[1:3]
-                    self.end = (int(p), int(f))
+                    nums = [int(x) for x in line.split()[1:]]
+                    self.end = tuple((nums + [0, 0, 0])[:3])
 
     def on_out(self, line):
         """Data the guest sends to the host ("OUT <line>"): appended to --out."""
@@ -242,10 +296,12 @@ class Run:
             self.out.flush()
 
     def on_tap(self, line):
-        if line.startswith("ok "):
-            self.tap.append((True, line))
+        if line.startswith("ok ") and re.search(r"#\s*SKIP\b", line, re.I):
+            self.tap.append(("skip", line))
+        elif line.startswith("ok "):
+            self.tap.append(("ok", line))
         elif line.startswith("not ok "):
-            self.tap.append((False, line))
+            self.tap.append(("not ok", line))
         if self.args.mode == "test" and not self.args.verbose:
             print(line, flush=True)
 
@@ -266,7 +322,9 @@ class Run:
         while proc.poll() is None:
             time.sleep(0.2)
             now = time.monotonic()
-            if now - start > a.timeout:
+            if self.fatal:
+                reason = self.fatal
+            elif now - start > a.timeout:
                 reason = f"timeout: the guest ran longer than {a.timeout}s"
             elif now - self.last_output > a.idle_timeout:
                 reason = f"hang: no output from the guest for {a.idle_timeout}s"
@@ -288,16 +346,17 @@ class Run:
 
     def report(self, elapsed):
         a = self.args
-        failures = [t for ok, t in self.tap if not ok]
-        passed = sum(1 for ok, _ in self.tap if ok)
+        failures = [t for st, t in self.tap if st == "not ok"]
+        passed = sum(1 for st, _ in self.tap if st == "ok")
+        skipped = [t for st, t in self.tap if st == "skip"]
         problems = list(self.problems)
         for word, line, ctx in self.splats:
             problems.append(f"kernel splat ({word}) on the console: {line.strip()}")
         if a.mode == "test" and self.end is None and not problems:
             problems.append("the guest did not finish the suite")
-        if a.mode == "test" and self.end and self.end != (passed, len(failures)):
-            problems.append(f"guest counted {self.end}, host saw "
-                            f"{(passed, len(failures))}")
+        seen = (passed, len(failures), len(skipped))
+        if a.mode == "test" and self.end and self.end != seen:
+            problems.append(f"guest counted {self.end}, host saw {seen}")
         if a.mode == "test" and passed + len(failures) == 0 and not problems:
             problems.append("no test ran")
         failed = len(failures) + len(problems)
@@ -318,11 +377,13 @@ class Run:
                     print(f"  | {c}")
             if a.log:
                 print(f"  full console log: {a.log}")
-        print(f"{name}: {passed} passed, {failed} failed ({elapsed:.0f}s)",
-              flush=True)
+        print(f"{name}: {passed} passed, {failed} failed, {len(skipped)} skipped "
+              f"({elapsed:.0f}s)", flush=True)
         if a.results:
             with open(a.results, "w") as f:
                 json.dump({"name": name, "passed": passed, "failed": failed,
+                           "skipped": len(skipped), "skips": skipped,
+                           "tap": [t for _, t in self.tap],
                            "failures": failures + problems,
                            "seconds": round(elapsed, 1)}, f, indent=1)
         shutil.rmtree(self.tmp, ignore_errors=True)

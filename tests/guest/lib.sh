@@ -17,6 +17,14 @@ fail() {
 	echo "  FAILED: $1${2:+ ($2)}"
 }
 
+# skip "description" "reason": an assertion that cannot run because the
+# environment lacks something (never because the feature under test is
+# missing). Counted as skipped, never as passed.
+skip() {
+	printf 'skip\t%s: %s\t%s\n' "$TEST_NAME" "$1" "${2:-no reason given}" >> "$TAP_RESULTS"
+	echo "  SKIPPED: $1 (${2:-no reason given})"
+}
+
 # check "description" command...: ok if the command succeeds.
 check() {
 	local desc=$1 out
@@ -112,6 +120,19 @@ meminfo() {
 	local key val rest
 	while read -r key val rest; do
 		[ "$key" = "$1:" ] && { echo "$val"; return; }
+	done < /proc/meminfo
+}
+
+# meminfo_exact VAR KEY: set VAR to a /proc/meminfo value (kB), with the
+# per-CPU counter deltas folded in first (vm.stat_refresh): plain
+# /proc/meminfo lags by up to the per-CPU thresholds, hundreds of kB on this
+# guest, until the vmstat worker runs a second later. Call it without $(...):
+# a forked subshell's own page tables would be counted.
+meminfo_exact() {
+	local key val rest
+	echo 1 > /proc/sys/vm/stat_refresh
+	while read -r key val rest; do
+		[ "$key" = "$2:" ] && { printf -v "$1" %s "$val"; return; }
 	done < /proc/meminfo
 }
 
@@ -217,6 +238,30 @@ ptdump_range() {
 # ptdump lines that map memory block $1.
 ptdump_block() {
 	ptdump_range "$(linear_va "$(block_phys "$1")")" "$(block_size)"
+}
+
+# block_pt_kb B: kB of page-table pages that map memory block B and nothing
+# else, from ptdump: each PTE table maps PAGE_SIZE / 8 pages, so a block
+# mapped at PTE level (rodata=full) needs one table per 2 MiB (4 KiB pages),
+# 64 tables or 256 kB for 128 MiB; a block mapped with PMD or PUD leaves
+# (rodata=on) needs none of its own (the PMD table above it maps 1 GiB, of
+# which other memory is a part).
+block_pt_kb() {
+	local line f s e pte=0 va bs page=4096 span
+	# The harness kernel has 4 KiB pages (kconfig/base.config).
+	span=$((page / 8 * page))
+	va=$(linear_va "$(block_phys "$1")")
+	bs=$(block_size)
+	# ptdump merges neighbouring entries into one line: clip to the block.
+	while IFS= read -r line; do
+		read -ra f <<< "$line"
+		[ "${f[2]}" = PTE ] || continue
+		s=${line%%-*} e=${line#*-} e=${e%% *}
+		(( s < va )) && s=$va
+		(( e > va + bs )) && e=$((va + bs))
+		pte=$((pte + e - s))
+	done <<< "$(ptdump_block "$1")"
+	echo $(((pte + span - 1) / span * page / 1024))
 }
 
 # Put memory block $1 into state $2 (online, offline, offline_depopulated),

@@ -10,11 +10,18 @@
  * --fail-alloc sets /proc/self/make-it-fail around the write(2) alone, so
  * that fault injection (fail_page_alloc with task-filter) fails the page
  * allocations of that system call and of nothing else in this process.
+ * Nothing else may fault while the flag is set: a user page fault that
+ * needs a page (a stack page, a page-table page for a text page touched
+ * for the first time) would fail with VM_FAULT_OOM and be retried for ever.
+ * So the process first locks and populates every mapping it has and will
+ * have (mlockall), touches the stack it will use, and runs the code path of
+ * the flag switch once with the flag clear.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static const char *errno_name(int err)
@@ -50,6 +57,23 @@ static int set_make_it_fail(int fd, char value)
 	return pwrite(fd, &value, 1, 0) == 1 ? 0 : -1;
 }
 
+/*
+ * Make sure no page fault can happen between the two flag switches: every
+ * mapping locked and populated, page tables included, and 64 KiB of stack
+ * below this frame touched, far more than write(2) and the switches use.
+ */
+static int prefault(int fail_fd)
+{
+	volatile char stack[64 << 10];
+	size_t i;
+
+	for (i = 0; i < sizeof(stack); i += 512)
+		stack[i] = 0;
+	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+		return -1;
+	return set_make_it_fail(fail_fd, '0');
+}
+
 int main(int argc, char **argv)
 {
 	int fail_fd = -1, saved_errno;
@@ -76,7 +100,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	len = strlen(argv[2]);
-	/* Nothing between the two switches may allocate in user space. */
+	if (fail_fd >= 0 && prefault(fail_fd)) {
+		perror("sysfs_write: mlockall");
+		return 2;
+	}
+	/* Nothing between the two switches may fault in user space. */
 	if (fail_fd >= 0 && set_make_it_fail(fail_fd, '1')) {
 		perror("sysfs_write: make-it-fail");
 		return 2;

@@ -12,7 +12,8 @@ bs=$(block_size)
 expect "memory block size is 128 MiB" $((128 << 20)) "$bs"
 expect "mem=1G on the command line" 1 "$(grep -cw 'mem=1G' /proc/cmdline)"
 expect "configfs has memregion/" 1 "$([ -d $MRDIR ] && echo 1)"
-expect "no region at boot" "" "$(ls $MRDIR)"
+expect "no region at boot (configfs directory present, empty)" "configfs: " \
+	"$(cd $MRDIR && echo "configfs: $(ls)")"
 
 # /memory@40000000 reg: <0x0 0x40000000 0x0 0x80000000> (2 address and 2
 # size cells, big endian).

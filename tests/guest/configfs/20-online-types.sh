@@ -25,7 +25,8 @@ check_type() {
 			bad="$bad memory$b:$(cat $MEMDIR/memory$b/valid_zones)"
 		fi
 	done
-	expect "$type: blocks $want_state${want_zone:+ in $want_zone}" "" "$bad"
+	expect "$type: both blocks $want_state${want_zone:+ in $want_zone}" "2 " \
+		"$(echo $blocks | wc -w) $bad"
 }
 
 uevents_start
@@ -34,18 +35,20 @@ uevents_stop
 b=$(memregion_blocks t-offline | head -1)
 expect "offline: memory$b was added (add uevent)" 1 \
 	"$(grep -c "^KERNEL\[[^]]*\] *add .*/devices/system/memory/memory$b " $UEVENTS)"
-expect "offline: memory$b never went online (no online uevent)" 0 \
-	"$(grep -c "^KERNEL\[[^]]*\] *online .*/devices/system/memory/memory$b " $UEVENTS)"
+expect "offline: memory$b added, never went online (no online uevent)" "1 0" \
+	"$(grep -c "^KERNEL\[[^]]*\] *add .*/devices/system/memory/memory$b " $UEVENTS) $(
+	   grep -c "^KERNEL\[[^]]*\] *online .*/devices/system/memory/memory$b " $UEVENTS)"
 expect "offline: block can be onlined by hand" OK \
 	"$(swrite $MEMDIR/memory$b/state online_movable)"
 expect "offline: delete" OK "$(memregion_delete t-offline)"
 
 check_type offline_depopulated offline_depopulated ""
-bad=""
+bad="" n=0
 for b in $(memregion_blocks t-offline_depopulated); do
+	n=$((n + 1))
 	[ -z "$(ptdump_block "$b")" ] || bad="$bad memory$b"
 done
-expect "offline_depopulated: no linear map entry for any block" "" "$bad"
+expect "offline_depopulated: no linear map entry for either block" "2 " "$n $bad"
 b=$(memregion_blocks t-offline_depopulated | tail -1)
 expect "offline_depopulated: online_movable rebuilds and onlines" OK \
 	"$(swrite $MEMDIR/memory$b/state online_movable)"

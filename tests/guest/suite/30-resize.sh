@@ -9,6 +9,8 @@ count_is() { [ "$(count)" -eq "$1" ]; }
 expect "host channel answers" "ping" "$(host echo ping)"
 expect "device plugged size is 512 MiB" $((512 << 20)) "$(host vmem-size)"
 
+# Timeouts below: virtio-mem unplugs and plugs asynchronously, in well
+# under 5 s under TCG; 60 s is the bound after which it is broken, not slow.
 check "QMP: requested-size 256M" host vmem-resize 256M
 if wait_for 60 count_is 2; then
 	ok "shrink to 256M leaves 2 virtio-mem blocks"

@@ -59,5 +59,5 @@ uevents_stop
 expect "uevent count (14 transitions into/out of offline_depopulated)" 14 \
 	"$(uevents_of "$b" | wc -l)"
 expect "uevents carry STATE= of each transition, in order" \
-	"$(echo $want)" "$(echo $(uevents_of "$b"))"
+	"14 $(echo $want)" "$(uevents_of "$b" | wc -l) $(echo $(uevents_of "$b"))"
 expect "memory$b ends online" online "$(block_state "$b")"

@@ -21,8 +21,8 @@ set -- $depop
 d1=$1 d2=$2
 expect "memctl reports a timed result line per block" 2 \
 	"$(echo "$out" | grep -cE "^memory($d1|$d2): online -> offline_depopulated \([0-9.]+ ms\)")"
-expect "the boot RAM was not touched" "" \
-	"$(for b in $(boot_blocks); do [ "$(block_state "$b")" = online ] || echo "$b"; done)"
+expect "memctl depopulate left the boot RAM alone" "0 " \
+	"$rc $(for b in $(boot_blocks); do [ "$(block_state "$b")" = online ] || echo "$b"; done)"
 
 json=$(memctl list --json --all)
 for b in $d1 $d2; do
@@ -36,14 +36,17 @@ expect "memctl list --json names the owner" 1 \
 	"$(echo "$json" | grep -q 'System RAM (virtio_mem)' && echo 1)"
 expect "memctl list: summary counts 256M offline_depopulated" 1 \
 	"$(memctl list --summary=only | grep -Eq 'offline_depopulated memory: +256M' && echo 1)"
-expect "memctl depopulate --dry-run of boot RAM is refused (exit 2)" 2 \
-	"$(memctl depopulate --dry-run "$(boot_blocks | head -1)" > /dev/null 2>&1; echo $?)"
+expect "memctl depopulate --dry-run: boot RAM refused (exit 2), virtio-mem accepted (0)" "2 0" \
+	"$(memctl depopulate --dry-run "$(boot_blocks | head -1)" > /dev/null 2>&1; echo $?) $(
+	   memctl depopulate --dry-run "$(vmem_blocks | head -1)" > /dev/null 2>&1; echo $?)"
 
 # Unmodified util-linux on depopulated blocks.
 ls=$(lsmem -a -n -o BLOCK,STATE 2>&1)
-expect "lsmem runs and lists memory$d1" 1 "$(echo "$ls" | awk -v b="$d1" '$1 == b' | wc -l)"
+expect "lsmem runs and lists the depopulated memory$d1" "offline_depopulated 1" \
+	"$(block_state "$d1") $(echo "$ls" | awk -v b="$d1" '$1 == b' | wc -l)"
 echo "$ls" | awk -v b="$d1" '$1 == b { print "  lsmem: memory" b " state " $2 }'
-expect "lsmem exits 0 with depopulated blocks" 0 "$(lsmem > /dev/null 2>&1; echo $?)"
+expect "lsmem exits 0 with depopulated blocks" "offline_depopulated 0" \
+	"$(block_state "$d1") $(lsmem > /dev/null 2>&1; echo $?)"
 check "chmem -e -b $d2 onlines a depopulated block" chmem -e -b "$d2"
 expect "memory$d2 online after chmem" online "$(block_state "$d2")"
 expect "memory$d2 mapped after chmem" 0 "$(probe_block "$d2")"

@@ -83,6 +83,9 @@
  *              memory down would; 0 to stop. Reading prints the number of
  *              blocks it has done it for. Needs a kernel with
  *              MEM_GOING_DEPOPULATE; elsewhere writing fails with EOPNOTSUPP.
+ * free_kb      Reading prints the free memory in kB exactly: MemFree with
+ *              the per-CPU counter deltas folded in, plus the pages on the
+ *              per-CPU free lists, which MemFree leaves out.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -101,6 +104,31 @@
 #include <linux/notifier.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+
+#ifdef DEPOP_TEST_BASELINE
+/*
+ * Built for the kernel without the series (make test-baseline): probe,
+ * pattern, pin, add_mom and remove work as usual, the notifier events of the
+ * series are never sent, and the exported API fails with -ENODEV (an errno
+ * the real API never returns), so that every test of offline_depopulated
+ * fails on that kernel while the others can pass.
+ */
+enum {
+	MEM_DEPOPULATED = MEM_FINISH_OFFLINE + 1,
+	MEM_PREPARE_POPULATE,
+	MEM_CANCEL_POPULATE,
+};
+
+static inline int depopulate_range_driver_managed(u64 start, u64 size)
+{
+	return -ENODEV;
+}
+
+static inline int populate_range_driver_managed(u64 start, u64 size)
+{
+	return -ENODEV;
+}
+#endif
 
 static DEFINE_MUTEX(depop_lock);
 static struct dentry *depop_dir;
@@ -600,6 +628,31 @@ static ssize_t cache_maint_read(struct file *file, char __user *ubuf,
 {
 	return print_long(ubuf, count, ppos,
 			  atomic_long_read(&cache_maint_done));
+/*
+ * Free memory in kB, exactly: the zones' NR_FREE_PAGES with the per-CPU
+ * counter deltas folded in, plus the pages sitting on the per-CPU free
+ * lists, which MemFree does not count and which come and go with every
+ * allocation. Racy only against concurrent allocations.
+ */
+static ssize_t free_read(struct file *file, char __user *ubuf, size_t count,
+			 loff_t *ppos)
+{
+	unsigned long pages = 0;
+	struct zone *zone;
+	int nid, zid, cpu;
+
+	for_each_online_node(nid) {
+		for (zid = 0; zid < MAX_NR_ZONES; zid++) {
+			zone = &NODE_DATA(nid)->node_zones[zid];
+			if (!populated_zone(zone))
+				continue;
+			pages += zone_page_state_snapshot(zone, NR_FREE_PAGES);
+			for_each_online_cpu(cpu)
+				pages += READ_ONCE(per_cpu_ptr(zone->per_cpu_pageset,
+							       cpu)->count);
+		}
+	}
+	return print_long(ubuf, count, ppos, pages << (PAGE_SHIFT - 10));
 }
 
 #define DEPOP_FOPS(_name, _write, _read)			\
@@ -619,6 +672,7 @@ DEPOP_FOPS(events, events_write, events_read);
 DEPOP_FOPS(pin, pin_write, pin_read);
 DEPOP_FOPS(check_addr, check_addr_write, check_addr_read);
 DEPOP_FOPS(cache_maint, cache_maint_write, cache_maint_read);
+DEPOP_FOPS(free, NULL, free_read);
 
 static int __init depop_test_init(void)
 {
@@ -653,6 +707,7 @@ static int __init depop_test_init(void)
 	debugfs_create_file("cache_maint", 0600, depop_dir, NULL,
 			    &cache_maint_fops);
 	debugfs_create_atomic_t("veto_skip", 0600, depop_dir, &veto_skip);
+	debugfs_create_file("free_kb", 0400, depop_dir, NULL, &free_fops);
 	return 0;
 }
 
