@@ -628,6 +628,8 @@ static ssize_t cache_maint_read(struct file *file, char __user *ubuf,
 {
 	return print_long(ubuf, count, ppos,
 			  atomic_long_read(&cache_maint_done));
+}
+
 /*
  * Free memory in kB, exactly: the zones' NR_FREE_PAGES with the per-CPU
  * counter deltas folded in, plus the pages sitting on the per-CPU free
