@@ -47,6 +47,7 @@ KOBJ      := $(BUILD)/kobj-baseline
 MODDIR    := $(BUILD)/modules-baseline
 INITRAMFS := $(BUILD)/initramfs-baseline.cpio
 MODFLAGS  := DEPOP_TEST_BASELINE=y
+MODULES   := depop_test harness_splat
 KSRC      := $(BASELINE_KSRC)
 endif
 
