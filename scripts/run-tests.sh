@@ -94,7 +94,12 @@ fi
 # hot-add it.
 guest guest-suite --suite suite
 guest guest-rodata-on --suite suite --append rodata=on
-guest guest-debug-pagealloc --suite suite --append debug_pagealloc=on
+# debug_pagealloc maps and unmaps every page the kernel allocates or frees:
+# under TCG this suite takes 340-410 s alone and ran into the 900 s limit
+# once with two other builds and guests on the same two cores. The limit
+# is a hang guard (the 300 s idle watchdog catches a stuck guest sooner),
+# so it is 1800 s here.
+guest guest-debug-pagealloc --suite suite --append debug_pagealloc=on --timeout 1800
 guest guest-withheld --suite withheld \
 	--append "mem=896M memory_hotplug.memmap_on_memory=force"
 # memregion (configfs): 2 GiB of RAM of which mem=1G leaves 1 GiB at
