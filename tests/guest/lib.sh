@@ -13,8 +13,11 @@ ok() {
 }
 
 fail() {
-	printf 'not ok\t%s: %s\t%s\n' "$TEST_NAME" "$1" "${2:-}" >> "$TAP_RESULTS"
-	echo "  FAILED: $1${2:+ ($2)}"
+	# One result per line: a multi-line expectation (a snapshot) is flattened.
+	local why=${2:-}
+	why=${why//$'\n'/ \\n }
+	printf 'not ok\t%s: %s\t%s\n' "$TEST_NAME" "$1" "$why" >> "$TAP_RESULTS"
+	echo "  FAILED: $1${2:+ ($why)}"
 }
 
 # skip "description" "reason": an assertion that cannot run because the
