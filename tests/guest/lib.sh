@@ -267,6 +267,30 @@ block_pt_kb() {
 	echo $(((pte + span - 1) / span * page / 1024))
 }
 
+# fail_alloc_on / fail_alloc_off: fail_page_alloc for the tasks that ask for
+# it (sysfs_write --fail-alloc marks only its write(2), and cannot fault
+# itself meanwhile: mlockall, see tests/progs/sysfs_write.c), every
+# allocation, at most 64 failures per call of fail_alloc_on, so that an
+# allocation hit by mistake fails a test instead of looping for ever.
+# The task filter is set before the probability, so nothing else is hit.
+FAIL_ALLOC=/sys/kernel/debug/fail_page_alloc
+fail_alloc_on() {
+	echo Y > $FAIL_ALLOC/task-filter
+	echo 0 > $FAIL_ALLOC/space
+	echo 0 > $FAIL_ALLOC/verbose
+	echo 0 > $FAIL_ALLOC/min-order
+	echo N > $FAIL_ALLOC/ignore-gfp-wait
+	echo N > $FAIL_ALLOC/ignore-gfp-highmem
+	echo 1 > $FAIL_ALLOC/interval
+	echo 64 > $FAIL_ALLOC/times
+	echo 100 > $FAIL_ALLOC/probability
+}
+
+fail_alloc_off() {
+	echo 0 > $FAIL_ALLOC/probability
+	echo N > $FAIL_ALLOC/task-filter
+}
+
 # Put memory block $1 into state $2 (online, offline, offline_depopulated),
 # whatever state it is in now. Prints nothing; fails if it did not get there.
 set_state() {

@@ -23,33 +23,17 @@ done
 # fail_page_alloc: every page allocation of the writing task fails. The
 # depopulated block's page tables were kept (parked), so rebuilding its map
 # allocates nothing and succeeds anyway.
-fi=/sys/kernel/debug/fail_page_alloc
 set_state "$b" offline_depopulated
 st0=$(block_state "$b")
 expect "memory$b: depopulated for the fail_page_alloc test" offline_depopulated "$st0"
-# Only tasks that ask for it (sysfs_write --fail-alloc) see the failures:
-# filter first, then turn it on. Bounded: at most 64 failures per write, so
-# that an allocation outside the write that is hit by mistake fails a test
-# instead of looping for ever; sysfs_write --fail-alloc marks only its
-# write(2) and cannot fault itself meanwhile (mlockall), see
-# tests/progs/sysfs_write.c.
-echo Y > $fi/task-filter
-echo 100 > $fi/probability
-echo 64 > $fi/times
-echo 1 > $fi/interval
-echo 0 > $fi/space
-echo 0 > $fi/verbose
-echo 0 > $fi/min-order
-echo N > $fi/ignore-gfp-wait
-echo N > $fi/ignore-gfp-highmem
+fail_alloc_on
 expect "populate (offline) under fail_page_alloc succeeds" "offline_depopulated OK" \
 	"$st0 $(sysfs_write --fail-alloc "$f" offline)"
 expect "after populate under fail_page_alloc: offline, probe succeeds" "offline_depopulated offline 0" \
 	"$st0 $(block_state "$b") $(probe_block "$b")"
 expect "after populate under fail_page_alloc: linear map in ptdump" "offline_depopulated 1" \
 	"$st0 $([ -n "$(ptdump_block "$b")" ] && echo 1)"
-echo 0 > $fi/probability
-echo N > $fi/task-filter
+fail_alloc_off
 expect "online after the populate" "offline_depopulated OK" "$st0 $(swrite "$f" online_movable)"
 expect "memory$b: online and mapped after the populate" "offline_depopulated online 0" \
 	"$st0 $(block_state "$b") $(probe_block "$b")"

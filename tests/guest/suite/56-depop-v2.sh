@@ -13,7 +13,6 @@ b1=$2 b2=$3
 p1=$(block_phys "$b1")
 p2=$(block_phys "$b2")
 f1=$MEMDIR/memory$b1/state
-fi=/sys/kernel/debug/fail_page_alloc
 
 check_addr() {
 	echo "$2" > $DEPOP/$1 && cat $DEPOP/$1
@@ -55,19 +54,7 @@ free0=$(meminfo MemFree) pt0=$(meminfo PageTables)
 set_state "$b1" offline_depopulated
 drain
 free1=$(meminfo MemFree) pt1=$(meminfo PageTables)
-# Only tasks that ask for it (sysfs_write --fail-alloc) see the failures:
-# filter first, then turn it on.
-echo Y > $fi/task-filter
-echo 100 > $fi/probability
-# Bounded, so that an allocation hit by mistake fails a test instead of
-# looping for ever (see 52-depop-errors).
-echo 64 > $fi/times
-echo 1 > $fi/interval
-echo 0 > $fi/space
-echo 0 > $fi/verbose
-echo 0 > $fi/min-order
-echo N > $fi/ignore-gfp-wait
-echo N > $fi/ignore-gfp-highmem
+fail_alloc_on
 r=$(sysfs_write --fail-alloc "$f1" offline)
 expect "populate (write offline) with every page allocation failing: OK" OK "$r"
 expect "memory$b1 offline after it" "OK offline" "$r $(block_state "$b1")"
@@ -100,8 +87,7 @@ expect "API: both blocks offline and mapped after it" "OK offline offline 0 0" \
 res=$(sysfs_write --fail-alloc $DEPOP/depopulate "$p1 $((2 * bs))")
 st="$(block_state "$b1") $(block_state "$b2")"
 echo "  depopulate under fail_page_alloc: $res, $st"
-echo 0 > $fi/probability
-echo N > $fi/task-filter
+fail_alloc_off
 echo "$p1 $((2 * bs))" > $DEPOP/depopulate 2>/dev/null
 expect "API: both depopulated for the veto test" "offline_depopulated offline_depopulated" \
 	"$(block_state "$b1") $(block_state "$b2")"
