@@ -7,7 +7,7 @@
 #
 # Kernel command line knobs:
 #   harness.suite=NAME      directory of scripts to run (default: suite)
-#   harness.only=PATTERN    run only scripts whose name contains PATTERN
+#   harness.only=P1,P2,...  run only scripts whose name contains one of them
 #   harness.vmem_blocks=N   wait for N virtio-mem blocks before starting
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 . /harness/lib.sh
@@ -55,8 +55,15 @@ fi
 dmesg -c > /tmp/dmesg.boot
 for t in /harness/$suite/*.sh; do
 	name=$(basename "$t" .sh)
-	[ -n "$only" ] && [ "${name#*"$only"}" = "$name" ] && continue
+	if [ -n "$only" ]; then
+		want=0
+		for pat in ${only//,/ }; do
+			[ "${name#*"$pat"}" != "$name" ] && want=1
+		done
+		[ $want = 1 ] || continue
+	fi
 	emit "# $name"
+	t0=$SECONDS
 	: > "$TAP_RESULTS"
 	timeout -s KILL "$timeout" /bin/bash "$t" 2>&1
 	rc=$?
@@ -82,6 +89,7 @@ for t in /harness/$suite/*.sh; do
 		n=$((n + 1)) failed=$((failed + 1))
 		emit "not ok $n - $name: recorded no result"
 	fi
+	emit "# $name: $((SECONDS - t0)) s"
 	dmesg -c > /tmp/dmesg.test
 	cat /tmp/dmesg.test >> /tmp/dmesg.all
 	splat=$(grep -E -m1 "$splat_re" /tmp/dmesg.test)

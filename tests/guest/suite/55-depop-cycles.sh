@@ -60,6 +60,8 @@ kmap() {
 # good (a slab page for a cache, a vmalloc page table) is not counted.
 echo offline_depopulated > "$f" && echo online_movable > "$f"
 kmap > /tmp/ptdump.before
+echo "$(block_phys "$b") $(block_size)" > $DEPOP/tables
+tab0=$(cat $DEPOP/tables)
 settle free0
 meminfo_exact pt0 PageTables
 failed=0
@@ -82,6 +84,10 @@ expect "after $cycles cycles: PageTables exactly as before" "0 $pt0" "$failed $p
 d=$((free0 - free1))
 expect "after $cycles cycles: free memory at most 64 kB lower" "0 1" \
 	"$failed $([ $d -le 64 ] && echo 1)"
+# The very same PTE tables (by page-frame number) map the block after the
+# cycles: each depopulate parked them and each online put them back.
+expect "after $cycles cycles: the same PTE tables map memory$b ($tab0)" \
+	"0 $tab0" "$failed $(cat $DEPOP/tables)"
 expect "ptdump shows the linear map" 1 "$([ "$(wc -l < /tmp/ptdump.before)" -gt 3 ] && echo 1)"
 if [ $failed = 0 ] && cmp -s /tmp/ptdump.before /tmp/ptdump.after; then
 	ok "after $cycles cycles: kernel page tables identical (ptdump)"

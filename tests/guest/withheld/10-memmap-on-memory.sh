@@ -38,6 +38,15 @@ r=$(swrite $MEMDIR/memory$b/state offline_depopulated)
 expect "memory$b (offline): offline_depopulated is still EOPNOTSUPP" EOPNOTSUPP "$r"
 expect "memory$b: refused, still offline" "EOPNOTSUPP offline" "$r $(block_state "$b")"
 expect "memory$b: refused, still mapped" "EOPNOTSUPP 0" "$r $(probe "$start")"
+# A control for depop_test's tables check, which the depopulate tests rely
+# on: hot-remove frees the block's PTE tables (rodata=full: one per 2 MiB),
+# and the check must see that none of them is intact any more.
+echo "$start $bs" > $DEPOP/tables
+ntab=$((bs >> 21))
+expect "memory$b: depop_test finds its $ntab PTE tables, intact" \
+	"$ntab $ntab $ntab" "$(cat $DEPOP/tables)"
 echo "$start $bs" > $DEPOP/remove 2>/dev/null
+expect "control: after hot-remove no table maps it and none of its tables is intact" \
+	"0 0 0" "$(cat $DEPOP/tables)"
 expect "offline_and_remove_memory() returns 0" 0 "$(cat $DEPOP/remove)"
 expect "memory$b gone" 0 "$([ -d $MEMDIR/memory$b ] && echo 1 || echo 0)"

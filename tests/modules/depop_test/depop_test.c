@@ -86,6 +86,18 @@
  * free_kb      Reading prints the free memory in kB exactly: MemFree with
  *              the per-CPU counter deltas folded in, plus the pages on the
  *              per-CPU free lists, which MemFree leaves out.
+ *
+ * tables       Write "start size" (physical, at most 1 GiB): the module walks
+ *              the kernel page tables over the linear map of that range and
+ *              records the last-level (PTE) tables it finds. Each read walks
+ *              again and prints "N S I": N tables map the range now, S of
+ *              them are recorded ones (same page, same place), and I of the
+ *              recorded tables are intact: every entry still gives the
+ *              physical address it mapped when recorded and the page is
+ *              still allocated, so it was neither freed nor reused. A
+ *              range mapped by block entries has none: "0 0 0". Reads -22
+ *              until a range was written; writing fails with EOPNOTSUPP on
+ *              architectures other than arm64.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -102,6 +114,8 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
+#include <linux/pgtable.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -657,6 +671,197 @@ static ssize_t free_read(struct file *file, char __user *ubuf, size_t count,
 	return print_long(ubuf, count, ppos, pages << (PAGE_SHIFT - 10));
 }
 
+/*
+ * tables: the PTE tables of the linear map of a physical range. Only
+ * last-level tables are looked at: a block's PMD table maps 1 GiB and is
+ * shared with its neighbours.
+ */
+struct pte_table {
+	unsigned long pfn;	/* of the table page */
+	unsigned long addr;	/* first linear address it maps */
+};
+
+static u64 tables_start, tables_size;
+static struct pte_table *tables;
+static unsigned long tables_nr;
+
+#ifdef CONFIG_ARM64
+/*
+ * init_mm is not exported to modules. Kernel addresses are translated
+ * through TTBR1_EL1, which holds swapper_pg_dir while the kernel runs (the
+ * trampoline tables of KPTI are only installed on the way to EL0).
+ */
+static pgd_t *kernel_pgd_offset(unsigned long addr)
+{
+	u64 ttbr = read_sysreg(ttbr1_el1) & ~(TTBR_ASID_MASK | TTBR_CNP_BIT);
+
+	return (pgd_t *)__va(ttbr) + pgd_index(addr);
+}
+#else
+/* Not done for other architectures yet: writing tables fails. */
+static pgd_t *kernel_pgd_offset(unsigned long addr)
+{
+	return NULL;
+}
+#endif
+
+/*
+ * Walk the linear map of [start, start + size) and call fn() for each PTE
+ * table. Racy only against a concurrent change of the mapping of that
+ * range, which the tests do not make.
+ */
+static void walk_pte_tables(u64 start, u64 size,
+			    void (*fn)(struct pte_table *t, void *arg),
+			    void *arg)
+{
+	unsigned long addr = (unsigned long)phys_to_virt(start);
+	unsigned long end = addr + size;
+	struct pte_table t;
+	pgd_t *pgdp;
+	p4d_t *p4dp;
+	pud_t *pudp;
+	pmd_t *pmdp;
+	pud_t pud;
+	pmd_t pmd;
+
+	while (addr < end) {
+		pgdp = kernel_pgd_offset(addr);
+		if (!pgdp)
+			return;
+		p4dp = p4d_offset(pgdp, addr);
+		if (p4d_none(READ_ONCE(*p4dp))) {
+			addr = p4d_addr_end(addr, end);
+			continue;
+		}
+		pudp = pud_offset(p4dp, addr);
+		pud = READ_ONCE(*pudp);
+		if (pud_none(pud) || pud_leaf(pud)) {
+			addr = pud_addr_end(addr, end);
+			continue;
+		}
+		pmdp = pmd_offset(pudp, addr);
+		pmd = READ_ONCE(*pmdp);
+		if (!pmd_none(pmd) && pmd_present(pmd) && !pmd_leaf(pmd)) {
+			t.pfn = page_to_pfn(pmd_page(pmd));
+			t.addr = addr & PMD_MASK;
+			fn(&t, arg);
+		}
+		addr = pmd_addr_end(addr, end);
+		cond_resched();
+	}
+}
+
+static unsigned long tables_max(u64 size)
+{
+	return (size >> PMD_SHIFT) + 2;
+}
+
+static void tables_record(struct pte_table *t, void *arg)
+{
+	if (tables_nr < tables_max(tables_size))
+		tables[tables_nr++] = *t;
+}
+
+struct tables_count {
+	unsigned long now;
+	unsigned long same;
+};
+
+static void tables_compare(struct pte_table *t, void *arg)
+{
+	struct tables_count *c = arg;
+	unsigned long i;
+
+	c->now++;
+	for (i = 0; i < tables_nr; i++) {
+		if (tables[i].pfn == t->pfn && tables[i].addr == t->addr) {
+			c->same++;
+			break;
+		}
+	}
+}
+
+/*
+ * Whether a recorded table still holds what it held when it was recorded:
+ * entry i gives the physical address of t->addr + i pages. Valid or not:
+ * debug_pagealloc clears only the valid bit of a free page. The page must
+ * still be allocated: a freed page has no reference (its content may
+ * survive until it is reused), and a reused one holds something else.
+ */
+static bool table_intact(const struct pte_table *t)
+{
+	const pte_t *ptep = pfn_to_kaddr(t->pfn);
+	unsigned int i;
+	pte_t pte;
+
+	if (!page_ref_count(pfn_to_page(t->pfn)))
+		return false;
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		if (get_kernel_nofault(pte, ptep + i))
+			return false;
+		if (pte_pfn(pte) != __pa(t->addr + i * PAGE_SIZE) >> PAGE_SHIFT)
+			return false;
+	}
+	return true;
+}
+
+static ssize_t tables_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	char *buf = depop_get_input(ubuf, count);
+	struct pte_table *new;
+	u64 start, size;
+	int ret;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = parse_range(buf, &start, &size);
+	kfree(buf);
+	if (ret)
+		return ret;
+	if (!size || size > SZ_1G || !PAGE_ALIGNED(start) ||
+	    !PAGE_ALIGNED(size))
+		return -EINVAL;
+	if (!kernel_pgd_offset(0))
+		return -EOPNOTSUPP;
+	new = kcalloc(tables_max(size), sizeof(*new), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+
+	mutex_lock(&depop_lock);
+	kfree(tables);
+	tables = new;
+	tables_start = start;
+	tables_size = size;
+	tables_nr = 0;
+	walk_pte_tables(start, size, tables_record, NULL);
+	mutex_unlock(&depop_lock);
+	return count;
+}
+
+static ssize_t tables_read(struct file *file, char __user *ubuf, size_t count,
+			   loff_t *ppos)
+{
+	struct tables_count c = { 0 };
+	unsigned long i, intact = 0;
+	char tmp[64];
+	int len;
+
+	mutex_lock(&depop_lock);
+	if (!tables) {
+		mutex_unlock(&depop_lock);
+		return print_long(ubuf, count, ppos, -EINVAL);
+	}
+	walk_pte_tables(tables_start, tables_size, tables_compare, &c);
+	for (i = 0; i < tables_nr; i++)
+		intact += table_intact(&tables[i]);
+	mutex_unlock(&depop_lock);
+
+	len = scnprintf(tmp, sizeof(tmp), "%lu %lu %lu\n", c.now, c.same,
+			intact);
+	return simple_read_from_buffer(ubuf, count, ppos, tmp, len);
+}
+
 #define DEPOP_FOPS(_name, _write, _read)			\
 static const struct file_operations _name##_fops = {		\
 	.owner = THIS_MODULE,					\
@@ -675,6 +880,7 @@ DEPOP_FOPS(pin, pin_write, pin_read);
 DEPOP_FOPS(check_addr, check_addr_write, check_addr_read);
 DEPOP_FOPS(cache_maint, cache_maint_write, cache_maint_read);
 DEPOP_FOPS(free, NULL, free_read);
+DEPOP_FOPS(tables, tables_write, tables_read);
 
 static int __init depop_test_init(void)
 {
@@ -710,6 +916,7 @@ static int __init depop_test_init(void)
 			    &cache_maint_fops);
 	debugfs_create_atomic_t("veto_skip", 0600, depop_dir, &veto_skip);
 	debugfs_create_file("free_kb", 0400, depop_dir, NULL, &free_fops);
+	debugfs_create_file("tables", 0600, depop_dir, NULL, &tables_fops);
 	return 0;
 }
 
@@ -719,6 +926,7 @@ static void __exit depop_test_exit(void)
 	unregister_memory_notifier(&depop_nb);
 	mutex_lock(&depop_lock);
 	unpin_all();
+	kfree(tables);
 	mutex_unlock(&depop_lock);
 }
 
