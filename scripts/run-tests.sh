@@ -1,7 +1,7 @@
 #!/bin/bash
 # Every test of the project, after `make guest` built the kernel and the
-# initramfs: the host suites (each prints TAP), then the guest suites in
-# QEMU. Prints each suite's result and a last line
+# initramfs: the host suites (each prints TAP) and the guest suites in QEMU,
+# in two lanes at once (LANES=1: one after the other). Prints each suite's result and a last line
 # "N passed, M failed, K skipped"; exits non-zero on any failure. A skipped
 # assertion (TAP "ok ... # SKIP reason") is counted as skipped, never as
 # passed.
@@ -30,86 +30,132 @@ KOBJ=${KOBJ:-$build/kobj}
 export KERNEL_IMAGE=$KOBJ/arch/arm64/boot/Image INITRAMFS=${INITRAMFS:-$build/initramfs.cpio}
 
 passed=0 failed=0 skipped=0
-declare -a summary
+declare -a summary order
 
-line() {	# line NAME PASSED FAILED SKIPPED SECONDS
-	summary+=("$(printf '%-24s %3d passed, %d failed, %d skipped (%ds)' "$@")")
+# The suites run in two lanes at once (a TCG guest keeps about one host
+# core busy; two guests on the two cores of this machine take 450 s where
+# one after the other they take 760 s). Each suite writes its output to
+# $logs/NAME.out and "PASSED FAILED SKIPPED SECONDS" to $logs/NAME.counts;
+# a suite's output is printed whole when it ends, and the summary follows
+# in a fixed order. LANES=1 runs everything one after the other.
+lanes=${LANES:-2}
+lock=$logs/.print.lock
+
+# finish NAME P F S START: record a suite's counts and print its output.
+finish() {
+	echo "$2 $3 $4 $((SECONDS - $5))" > "$logs/$1.counts"
+	flock "$lock" cat "$logs/$1.out"
 }
 
 # tap_suite NAME COMMAND...: run a host suite that prints TAP.
 tap_suite() {
-	local name=$1 log=$logs/$1.log rc p f s start=$SECONDS
+	local name=$1 log=$logs/$1.log out=$logs/$1.out rc p f s start=$SECONDS
 	shift
-	echo "=== $name"
+	echo "=== $name" > "$out"
 	"$@" > "$log" 2>&1
 	rc=$?
-	grep -E '^(not )?ok ' "$log" | sed 's/^/  /'
+	grep -E '^(not )?ok ' "$log" | sed 's/^/  /' >> "$out"
 	s=$(grep -Eic '^ok .*#[[:space:]]*SKIP' "$log")
 	p=$(($(grep -c '^ok ' "$log") - s))
 	f=$(grep -c '^not ok ' "$log")
 	if [ $rc -ne 0 ] && [ "$f" = 0 ]; then
 		f=1
-		echo "  not ok - $name exited with status $rc (log: $log)"
-		tail -15 "$log" | sed 's/^/  | /'
+		echo "  not ok - $name exited with status $rc (log: $log)" >> "$out"
+		tail -15 "$log" | sed 's/^/  | /' >> "$out"
 	fi
 	if [ $((p + f)) = 0 ]; then
 		f=$((f + 1))
-		echo "  not ok - $name passed no test"
+		echo "  not ok - $name passed no test" >> "$out"
 	fi
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	line "$name" "$p" "$f" "$s" $((SECONDS - start))
+	finish "$name" "$p" "$f" "$s" "$start"
 }
 
 # guest NAME qemu-run.py-arguments...: one boot of the guest suite.
 guest() {
-	local name=$1 res=$logs/$1.json p f s start=$SECONDS
+	local name=$1 res=$logs/$1.json out=$logs/$1.out p f s start=$SECONDS
 	shift
-	echo "=== $name"
+	echo "=== $name" > "$out"
 	rm -f "$res"
 	python3 "$top/scripts/qemu-run.py" --kernel "$KERNEL_IMAGE" \
 		--initrd "$INITRAMFS" --name "$name" --log "$logs/$name.console.log" \
-		--results "$res" ${GUEST_ONLY:+--only "$GUEST_ONLY"} "$@" | sed 's/^/  /'
+		--results "$res" ${GUEST_ONLY:+--only "$GUEST_ONLY"} "$@" 2>&1 |
+		sed 's/^/  /' >> "$out"
 	if [ -f "$res" ]; then
 		read -r p f s < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["passed"], r["failed"], r["skipped"])' "$res")
 	else
 		p=0 f=1 s=0
 	fi
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	line "$name" "$p" "$f" "$s" $((SECONDS - start))
+	finish "$name" "$p" "$f" "$s" "$start"
 }
 
 # Host suites (they do not depend on the kernel: not part of the baseline).
-if [ $baseline = 0 ]; then
+host_suites() {
+	local t
+	[ $baseline = 0 ] || return 0
 	for t in "$top"/tests/host/*.sh; do
 		tap_suite "host-$(basename "$t" .sh)" bash "$t"
 	done
 	if [ -f "$top/tools/memctl/Makefile" ]; then
 		tap_suite host-memctl make -s -C "$top/tools/memctl" check O="$build/memctl-host"
 	fi
-fi
+}
 
 # Guest suites: the main suite with the default rodata=full (page-granular
 # linear map) and again with rodata=on (block mappings); the "withheld" and
 # "configfs" suites boot with RAM held back by mem= for the tests that
 # hot-add it.
-guest guest-suite --suite suite
-guest guest-rodata-on --suite suite --append rodata=on
-# debug_pagealloc maps and unmaps every page the kernel allocates or frees:
-# under TCG this suite takes 340-410 s alone and ran into the 900 s limit
-# once with two other builds and guests on the same two cores. The limit
-# is a hang guard (the 300 s idle watchdog catches a stuck guest sooner),
-# so it is 1800 s here.
-guest guest-debug-pagealloc --suite suite --append debug_pagealloc=on --timeout 1800
-guest guest-withheld --suite withheld \
-	--append "mem=896M memory_hotplug.memmap_on_memory=force"
-# memregion (configfs): 2 GiB of RAM of which mem=1G leaves 1 GiB at
-# 0x80000000 for the regions; rodata=on allows block mappings there.
-guest guest-configfs --suite configfs --boot-mem 2G --max-mem 6G \
-	--append "mem=1G rodata=on"
+lane_a() {
+	guest guest-suite --suite suite
+	guest guest-rodata-on --suite suite --append rodata=on
+	# memregion (configfs): 2 GiB of RAM of which mem=1G leaves 1 GiB at
+	# 0x80000000 for the regions; rodata=on allows block mappings there.
+	guest guest-configfs --suite configfs --boot-mem 2G --max-mem 6G \
+		--append "mem=1G rodata=on"
+}
+lane_b() {
+	host_suites
+	# debug_pagealloc maps and unmaps every page the kernel allocates or
+	# frees: under TCG this suite takes 360 s alone, 425 s next to another
+	# guest, and once ran into a 900 s limit with two builds on the same
+	# cores. The limit is a hang guard (the 300 s idle watchdog catches a
+	# stuck guest sooner), so it is 1800 s here.
+	guest guest-debug-pagealloc --suite suite --append debug_pagealloc=on --timeout 1800
+	guest guest-withheld --suite withheld \
+		--append "mem=896M memory_hotplug.memmap_on_memory=force"
+}
+
+rm -f "$logs"/*.counts
+if [ "$lanes" -ge 2 ]; then
+	lane_a &
+	lane_b &
+	wait
+else
+	lane_b
+	lane_a
+fi
+
+# The summary, in a fixed order; a suite that left no counts failed.
+if [ $baseline = 0 ]; then
+	for t in "$top"/tests/host/*.sh; do
+		order+=("host-$(basename "$t" .sh)")
+	done
+	[ -f "$top/tools/memctl/Makefile" ] && order+=(host-memctl)
+fi
+order+=(guest-suite guest-rodata-on guest-debug-pagealloc guest-withheld guest-configfs)
+for name in "${order[@]}"; do
+	if read -r p f s secs < "$logs/$name.counts" 2>/dev/null; then
+		:
+	else
+		p=0 f=1 s=0 secs=0
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	summary+=("$(printf '%-24s %3d passed, %d failed, %d skipped (%ds)' "$name" "$p" "$f" "$s" "$secs")")
+done
 
 echo
 echo "=== summary"
 printf '  %s\n' "${summary[@]}"
+echo "  total time $((SECONDS / 60))m$((SECONDS % 60))s, $lanes lane(s)"
 if [ $baseline = 1 ]; then
 	echo
 	echo "=== baseline: the same guest boots on the kernel without the series"
