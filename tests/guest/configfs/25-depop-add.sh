@@ -47,5 +47,6 @@ expect "memory$b: offline and mapped" "offline 0" \
 	"$(block_state "$b") $(probe_block "$b")"
 expect "memory$b: online_movable" OK "$(swrite $MEMDIR/memory$b/state online_movable)"
 echo "$b" > $DEPOP/pattern
-expect "memory$b: pattern over every page" 0 "$(cat $DEPOP/pattern)"
+expect "memory$b: online, pattern over every page" "online 0" \
+	"$(block_state "$b") $(cat $DEPOP/pattern)"
 expect "delete (one online, one never mapped)" OK "$(memregion_delete t-depop)"

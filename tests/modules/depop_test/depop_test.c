@@ -18,7 +18,8 @@
  *              is freed again. Reading prints the result of the last run:
  *              0 on success, a negative errno if the block could not be
  *              allocated, or the (positive) number of pages that did not
- *              read back their pattern.
+ *              read back their pattern. Reads -22 (-EINVAL) until a block
+ *              was written, and after a write that was not a number.
  *
  * depopulate   Write "start size" (physical address and size in bytes) to
  * populate     call depopulate_range_driver_managed() resp.
@@ -149,7 +150,7 @@ static struct dentry *depop_dir;
 
 static bool probe_set;
 static phys_addr_t probe_addr;
-static long pattern_result;
+static long pattern_result = -EINVAL;
 static long depopulate_result;
 static long populate_result;
 static long add_mom_result;
@@ -345,8 +346,11 @@ static ssize_t pattern_write(struct file *file, const char __user *ubuf,
 		return PTR_ERR(buf);
 	ret = kstrtoul(strim(buf), 0, &block);
 	kfree(buf);
-	if (ret)
+	if (ret) {
+		/* A stale result must not pass for this write's. */
+		WRITE_ONCE(pattern_result, ret);
 		return ret;
+	}
 
 	mutex_lock(&depop_lock);
 	pattern_result = run_pattern(block);
