@@ -248,6 +248,20 @@ static int parse_range(const char *buf, u64 *start, u64 *size)
 	return 0;
 }
 
+/* Copy "start size" from a user buffer and parse it. */
+static int get_range(const char __user *ubuf, size_t count, u64 *start,
+		     u64 *size)
+{
+	char *buf = depop_get_input(ubuf, count);
+	int ret;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = parse_range(buf, start, size);
+	kfree(buf);
+	return ret;
+}
+
 static ssize_t print_long(char __user *ubuf, size_t count, loff_t *ppos,
 			  long val)
 {
@@ -385,14 +399,10 @@ static ssize_t range_op_write(struct file *file, const char __user *ubuf,
 			      size_t count, loff_t *ppos)
 {
 	enum range_op op = (uintptr_t)file->private_data;
-	char *buf = depop_get_input(ubuf, count);
 	u64 start, size;
 	long ret;
 
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-	ret = parse_range(buf, &start, &size);
-	kfree(buf);
+	ret = get_range(ubuf, count, &start, &size);
 	if (ret)
 		return ret;
 
@@ -812,15 +822,11 @@ static bool table_intact(const struct pte_table *t)
 static ssize_t tables_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
-	char *buf = depop_get_input(ubuf, count);
 	struct pte_table *new;
 	u64 start, size;
 	int ret;
 
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-	ret = parse_range(buf, &start, &size);
-	kfree(buf);
+	ret = get_range(ubuf, count, &start, &size);
 	if (ret)
 		return ret;
 	if (!size || size > SZ_1G || !PAGE_ALIGNED(start) ||
