@@ -58,7 +58,7 @@ PROGS    := $(basename $(notdir $(wildcard tests/progs/*.c)))
 QEMU_RUN := python3 $(TOP)/scripts/qemu-run.py --kernel $(IMAGE) --initrd $(INITRAMFS)
 
 .PHONY: run test test-baseline bench help deps unpack apply export kernel \
-	config modules progs memctl initramfs guest shell checkpatch clean \
+	config modules progs memctl initramfs guest shell checkpatch clean plugin \
 	distclean
 
 help:
@@ -125,6 +125,13 @@ $(BUILD)/progs/%: tests/progs/%.c | deps
 	@mkdir -p $(@D)
 	$(CROSS)gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 
+## The QEMU TCG plugin that counts TLBI and DC instructions (host).
+plugin: $(BUILD)/tlbi-plugin.so
+
+$(BUILD)/tlbi-plugin.so: scripts/bench/tlbi-plugin.c | deps
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
+
 ## memctl, static for the guest (tools/memctl).
 memctl: deps
 	@if [ -f tools/memctl/Makefile ]; then \
@@ -148,13 +155,13 @@ shell: guest
 	@$(QEMU_RUN) --mode shell
 
 ## Every test: host tests, then the guest suites. Ends with "N passed, M failed".
-test: guest
+test: guest plugin
 	@scripts/run-tests.sh
 
 ## The same guest boots on the kernel without the series (BASELINE=1): prints
 ## which tests pass there and checks them against tests/baseline.txt.
 test-baseline:
-	@$(MAKE) --no-print-directory BASELINE=1 guest
+	@$(MAKE) --no-print-directory BASELINE=1 guest plugin
 	@scripts/run-tests.sh --baseline
 
 ## The benchmark (scripts/bench.py, docs/benchmark.md): boots the guest with

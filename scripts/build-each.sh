@@ -1,15 +1,25 @@
 #!/bin/bash
 # Build the kernel after each patch of the series in turn, to show that
 # every patch builds on its own (bisectability). Uses a separate git
-# worktree and object directory (build/each, build/kobj-each), so build/linux
-# is left alone; each step is an incremental build of the one before.
-#   scripts/build-each.sh [JOBS]
+# worktree and object directory (build/each, build/kobj-each-on|off), so
+# build/linux is left alone; each step is an incremental build of the one
+# before.
+#   scripts/build-each.sh [on|off] [JOBS]
+# on (default): the options the series adds enabled (kconfig/feature.config)
+# as soon as the patch that adds them is in; off: base and debug fragments
+# only, so every new option keeps its default (n).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 ksrc=$top/build/linux
 tree=$top/build/each
-obj=$top/build/kobj-each
-jobs=${1:-$(nproc)}
+opts=${1:-on}
+case $opts in
+on) frags="base debug feature" ;;
+off) frags="base debug" ;;
+*) echo "usage: build-each.sh [on|off] [JOBS]" >&2; exit 2 ;;
+esac
+obj=$top/build/kobj-each-$opts
+jobs=${2:-$(nproc)}
 cross=aarch64-linux-gnu-
 
 git -C "$ksrc" rev-parse -q --verify pristine > /dev/null ||
@@ -21,8 +31,8 @@ git -C "$tree" am --abort > /dev/null 2>&1 || true
 git -C "$tree" reset -q --hard pristine
 
 mapfile -t patches < <(sed -e 's/#.*//' -e '/^\s*$/d' "$top/series")
-cat "$top"/kconfig/{base,debug,feature}.config > "$obj.fragment" 2>/dev/null ||
-	{ mkdir -p "$obj"; cat "$top"/kconfig/{base,debug,feature}.config > "$obj.fragment"; }
+mkdir -p "$obj"
+for f in $frags; do cat "$top/kconfig/$f.config"; done > "$obj.fragment"
 i=0
 for p in "" "${patches[@]}"; do
 	if [ -n "$p" ]; then
@@ -38,9 +48,9 @@ for p in "" "${patches[@]}"; do
 	if make -s -C "$tree" O="$obj" ARCH=arm64 CROSS_COMPILE=$cross \
 		-j"$jobs" Image modules > "$obj.log" 2>&1 &&
 	   ! grep -q "warning:" "$obj.log"; then
-		echo "ok $((i + 1)) - builds with ${i} patches${p:+ (up to $(basename "$p"))} ($((SECONDS - start))s)"
+		echo "ok $((i + 1)) - options $opts: builds with ${i} patches${p:+ (up to $(basename "$p"))} ($((SECONDS - start))s)"
 	else
-		echo "not ok $((i + 1)) - build fails or warns with ${i} patches${p:+ (up to $(basename "$p"))}"
+		echo "not ok $((i + 1)) - options $opts: build fails or warns with ${i} patches${p:+ (up to $(basename "$p"))}"
 		tail -20 "$obj.log" | sed 's/^/# /'
 		exit 1
 	fi

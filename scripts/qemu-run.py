@@ -10,7 +10,8 @@ This script
     --idle-timeout seconds, or the run over --timeout) fails the run and is
     named in the summary,
   * answers the guest's requests on the control port (resize the virtio-mem
-    device through QMP, ...) and collects the TAP results it sends there,
+    device through QMP, the counts of the TLBI plugin's last window with
+    --plugin, ...) and collects the TAP results it sends there,
     and the data lines ("OUT ...", e.g. benchmark samples) into --out,
   * prints the TAP lines, a summary line and exits non-zero on any failure.
 """
@@ -143,6 +144,7 @@ class Run:
         self.tmp = tempfile.mkdtemp(prefix="qemu-run.")
         self.qmp = Qmp(os.path.join(self.tmp, "qmp.sock"))
         self.ctl_path = os.path.join(self.tmp, "ctl.sock")
+        self.plugin_log = os.path.join(self.tmp, "plugin.log")
         self.events = queue.Queue()
         self.tap = []           # (status, text): status "ok", "not ok", "skip"
         self.end = None         # (passed, failed, skipped) from the guest runner
@@ -185,6 +187,12 @@ class Run:
                "-device", "virtio-serial-pci,id=vser0,romfile=",
                "-chardev", f"socket,id=ctl,path={self.ctl_path},server=on,wait=off",
                "-device", "virtserialport,bus=vser0.0,chardev=ctl,name=harness.ctl"]
+        if a.plugin:
+            # scripts/bench/tlbi-plugin.c: TLBI and DC counts between the
+            # markers a guest program executes (request "tlbi-window").
+            cmd += ["-plugin", a.plugin, "-d", "plugin", "-D", self.plugin_log]
+            append.append("harness.plugin=tlbi")
+            cmd[cmd.index("-append") + 1] = " ".join(append)
         if a.vmem_size:
             cmd += ["-object", f"memory-backend-ram,id=vmem0,size={a.vmem_max}",
                     "-device", "virtio-mem-pci,id=vm0,memdev=vmem0,romfile=,"
@@ -245,6 +253,18 @@ class Run:
                 size = self.qmp.execute("qom-get", path="/machine/peripheral/vm0",
                                         property="size")
                 return f"ok {size}"
+            if words[0] == "tlbi-window":
+                # The last window the TLBI plugin closed: "K tlbi=N dc=N ...".
+                if not self.args.plugin:
+                    raise ValueError("no --plugin: TLBI/DC counts unavailable")
+                last = None
+                with open(self.plugin_log) as f:
+                    for line in f:
+                        if line.startswith("TLBIWIN "):
+                            last = line.split(None, 1)[1].strip()
+                if last is None:
+                    raise ValueError("the plugin closed no window")
+                return "ok " + last
             if words[0] == "qmp":
                 self.qmp.connect()
                 args = json.loads(" ".join(words[2:])) if len(words) > 2 else {}
@@ -415,6 +435,7 @@ def main():
     p.add_argument("--log", help="write the console here")
     p.add_argument("--results", help="write a JSON summary here")
     p.add_argument("--out", help="write the guest's OUT lines (data) here")
+    p.add_argument("--plugin", help="load this TLBI plugin (tlbi-plugin.so)")
     p.add_argument("--verbose", "-v", action="store_true")
     p.add_argument("qemu_extra", nargs="*", help="extra QEMU arguments (after --)")
     args = p.parse_args()

@@ -100,13 +100,18 @@ host_suites() {
 	fi
 }
 
+# The main suite's boots load the QEMU TCG plugin that counts TLBI and DC
+# instructions between markers (scripts/bench/tlbi-plugin.c, built by make
+# test), for 57-depop-cache-tlbi.
+plugin=(--plugin "$build/tlbi-plugin.so")
+
 # Guest suites: the main suite with the default rodata=full (page-granular
 # linear map) and again with rodata=on (block mappings); the "withheld" and
 # "configfs" suites boot with RAM held back by mem= for the tests that
 # hot-add it.
 lane_a() {
-	guest guest-suite --suite suite
-	guest guest-rodata-on --suite suite --append rodata=on
+	guest guest-suite --suite suite "${plugin[@]}"
+	guest guest-rodata-on --suite suite --append rodata=on "${plugin[@]}"
 	# memregion (configfs): 2 GiB of RAM of which mem=1G leaves 1 GiB at
 	# 0x80000000 for the regions; rodata=on allows block mappings there.
 	guest guest-configfs --suite configfs --boot-mem 2G --max-mem 6G \
@@ -119,7 +124,8 @@ lane_b() {
 	# guest, and once ran into a 900 s limit with two builds on the same
 	# cores. The limit is a hang guard (the 300 s idle watchdog catches a
 	# stuck guest sooner), so it is 1800 s here.
-	guest guest-debug-pagealloc --suite suite --append debug_pagealloc=on --timeout 1800
+	guest guest-debug-pagealloc --suite suite --append debug_pagealloc=on \
+		--timeout 1800 "${plugin[@]}"
 	guest guest-withheld --suite withheld \
 		--append "mem=896M memory_hotplug.memmap_on_memory=force"
 }

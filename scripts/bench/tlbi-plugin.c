@@ -8,15 +8,18 @@
  *
  * Markers are unallocated HINT instructions, which the architecture
  * executes as NOPs:
- *   hint #(0x60 + k)   open window k (0..15) on all vCPUs, counters zeroed
+ *   hint #(0x60 + k)   open window k (0..15), counters zeroed
  *   hint #0x7f         close the window and print one line
+ * Only the instructions of the vCPU that opened the window count: the
+ * kernel work of a sysfs write runs on the writer's CPU (broadcast TLBIs
+ * are issued there too), and what the other vCPUs do meanwhile (a page
+ * fault's DC CVAU, a process's TLBI) is not part of it.
  * The guest's user space (tests/progs/memhp_bench.c) wraps a sysfs write in
  * them; the kernel work that write causes lies in between. Each closed
  * window prints, through qemu_plugin_outs() (QEMU -d plugin -D FILE):
  *   TLBIWIN <k> tlbi=<n> dc=<n> [<op>=<n> ...]
  * where op names the TLBI operations seen (vmalle1is, vaae1is, rvaae1is, ...)
- * and dc counts DC CIVAC/CVAC/CVAP/IVAC instructions (approximate when both
- * vCPUs run them at once: counted inline without atomics).
+ * and dc counts DC CIVAC/CVAC/CVAP/CVAU/IVAC instructions.
  *
  * Built on the host against our own declarations of the few API functions
  * it uses (Debian ships no qemu-plugin.h); QEMU checks qemu_plugin_version.
@@ -33,7 +36,6 @@ typedef struct qemu_info_t qemu_info_t;
 struct qemu_plugin_tb;
 struct qemu_plugin_insn;
 enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS };
-enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
 typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
 typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
 typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
@@ -45,8 +47,6 @@ size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn,
 					    qemu_plugin_vcpu_udata_cb_t cb,
 					    enum qemu_plugin_cb_flags flags, void *userdata);
-void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn,
-						enum qemu_plugin_op op, void *ptr, uint64_t imm);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
 void qemu_plugin_outs(const char *string);
 #define QEMU_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -57,8 +57,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 
 static atomic_int window = -1;		/* open window, or -1 */
 static atomic_uint_fast64_t tlbi[8][16][8];	/* [op1][CRm][op2] */
-static uint64_t dc_count;			/* inline, approximate */
-static uint64_t dc_base;
+static atomic_int window_vcpu = -1;	/* the vCPU that opened it */
+static atomic_uint_fast64_t dc_count;
 static atomic_uint_fast64_t windows_closed;
 
 static const char *tlbi_name(int op1, int crm, int op2, char *buf, size_t len)
@@ -93,16 +93,22 @@ static void on_tlbi(unsigned int vcpu, void *udata)
 {
 	uintptr_t enc = (uintptr_t)udata;
 
-	(void)vcpu;
-	if (atomic_load(&window) >= 0)
+	if (atomic_load(&window) >= 0 && atomic_load(&window_vcpu) == (int)vcpu)
 		atomic_fetch_add(&tlbi[(enc >> 7) & 7][(enc >> 3) & 15][enc & 7], 1);
+}
+
+static void on_dc(unsigned int vcpu, void *udata)
+{
+	(void)udata;
+	if (atomic_load(&window) >= 0 && atomic_load(&window_vcpu) == (int)vcpu)
+		atomic_fetch_add(&dc_count, 1);
 }
 
 static void on_open(unsigned int vcpu, void *udata)
 {
-	(void)vcpu;
 	memset((void *)tlbi, 0, sizeof(tlbi));
-	dc_base = dc_count;
+	atomic_store(&dc_count, 0);
+	atomic_store(&window_vcpu, (int)vcpu);
 	atomic_store(&window, (int)(uintptr_t)udata);
 }
 
@@ -113,16 +119,19 @@ static void on_close(unsigned int vcpu, void *udata)
 	uint64_t total = 0;
 	size_t len;
 
-	(void)vcpu;
 	(void)udata;
 	if (w < 0)
 		return;
+	if (atomic_load(&window_vcpu) != (int)vcpu) {
+		atomic_store(&window, w);	/* not the opener's close */
+		return;
+	}
 	for (int a = 0; a < 8; a++)
 		for (int b = 0; b < 16; b++)
 			for (int c = 0; c < 8; c++)
 				total += atomic_load(&tlbi[a][b][c]);
 	len = snprintf(line, sizeof(line), "TLBIWIN %d tlbi=%" PRIu64 " dc=%" PRIu64,
-		       w, total, dc_count - dc_base);
+		       w, total, (uint64_t)atomic_load(&dc_count));
 	for (int a = 0; a < 8; a++)
 		for (int b = 0; b < 16; b++)
 			for (int c = 0; c < 8; c++) {
@@ -174,11 +183,11 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		} else if (crn == 7 && op1 == 3 && op2 == 1 &&
 			   (crm == 14 || crm == 10 || crm == 12 || crm == 6 || crm == 11)) {
 			/* DC CIVAC, CVAC, CVAP, CVAU; DC IVAC is op1 = 0, below */
-			qemu_plugin_register_vcpu_insn_exec_inline(insn,
-				QEMU_PLUGIN_INLINE_ADD_U64, &dc_count, 1);
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_dc,
+				QEMU_PLUGIN_CB_NO_REGS, NULL);
 		} else if (crn == 7 && op1 == 0 && crm == 6 && op2 == 1) {
-			qemu_plugin_register_vcpu_insn_exec_inline(insn,
-				QEMU_PLUGIN_INLINE_ADD_U64, &dc_count, 1);
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_dc,
+				QEMU_PLUGIN_CB_NO_REGS, NULL);
 		}
 	}
 }

@@ -21,6 +21,9 @@
  *       depop_api   offline (sysfs), teardown = depopulate_range_driver_managed()
  *                   and rebuild = populate_range_driver_managed() (one call
  *                   each for the range), online (sysfs)
+ *       depop_cm    depop_api with the depop_bench module's cache_maint
+ *                   notifier registered: the opt-in clean+invalidate to PoC
+ *                   of each block on MEM_GOING_DEPOPULATE, in the teardown
  *       remove      offline (sysfs), remove = offline_and_remove_memory() and
  *                   add = add_memory_driver_managed() (one call each for the
  *                   range; auto_online_blocks must be "offline"), online (sysfs)
@@ -40,10 +43,25 @@
  *     with deltas in kB (after minus before; FreeWithPcp also counts the
  *     per-CPU free lists, from /proc/zoneinfo). Leaves the blocks offline.
  *
- * memhp_bench dc START N REPS
- *     N populated (online or offline) blocks: times the depop_bench module's
- *     "dcache" op (dc civac over the range, as the teardown does); prints
- *     DC {"n":N,"rep":R,"ns":ns}
+ * memhp_bench failpop START N [CONTROL]
+ *     N online blocks: offlines them, then populates them under
+ *     fail_page_alloc at probability 100 % for this task only (every page
+ *     allocation it causes fails; mlockall keeps its own pages in), once
+ *     through populate_range_driver_managed() and once by writing "offline"
+ *     to each offline_depopulated block; depopulating runs unarmed. With
+ *     CONTROL 1, then hot-adds the block after the range under it, as a
+ *     control that the injection works (and removes it if that succeeded).
+ *     Prints, per attempt,
+ *       FAILPOP {"n":N,"path":"api"|"sysfs"|"control_add","ret":errno,
+ *                "injected":k}
+ *     (ret 0 on success; k: page allocations failed by the injection).
+ *     Leaves the blocks offline.
+ *
+ * memhp_bench mark K FILE WORD
+ *     Writes WORD to FILE inside TLBI plugin window K (0..10), pinned to
+ *     the CPU it runs on, and prints "TLBWIN 0 K <part> 1" (for the guest
+ *     tests of tests/guest/suite; no depop_bench module needed). Exit status
+ *     0 if the write succeeded, else 1 with its error on stderr.
  *
  * Exit status: 0, or 1 with a message on stderr if a write failed.
  */
@@ -54,6 +72,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,7 +84,7 @@
 static unsigned long long block_size, start;
 static int nblk, first_block;
 static int state_fd[MAXB];
-static int fd_add, fd_remove, fd_depop, fd_pop, fd_dc;
+static int fd_add, fd_remove, fd_depop, fd_pop, fd_cm;
 static char range_arg[64];
 
 static void die(const char *fmt, ...)
@@ -161,6 +180,7 @@ static void mark_open(int k)
 	case 7: MARK_OPEN(7); break;
 	case 8: MARK_OPEN(8); break;
 	case 9: MARK_OPEN(9); break;
+	case 10: MARK_OPEN(10); break;
 	}
 }
 
@@ -172,6 +192,7 @@ static void mark_close(void)
 static const char *const part_name[] = {
 	"offline", "online", "teardown", "rebuild", "offline_depopulated",
 	"online_from_depopulated", "teardown_api", "rebuild_api", "remove", "add",
+	"teardown_cm",
 };
 
 static long long marked(int k, long long (*fn)(void *), void *arg)
@@ -189,6 +210,20 @@ static long long marked(int k, long long (*fn)(void *), void *arg)
 }
 
 static long long fn_blocks(void *w) { return part_blocks(w); }
+
+struct mark_arg {
+	int fd;
+	const char *word;
+};
+
+static long long fn_blocks_fd(void *p)
+{
+	struct mark_arg *m = p;
+	long long t0 = now_ns();
+
+	wr(m->fd, m->word, "mark");
+	return now_ns() - t0;
+}
 static long long fn_depop(void *u) { (void)u; return part_range(fd_depop, "depopulate"); }
 static long long fn_pop(void *u) { (void)u; return part_range(fd_pop, "populate"); }
 static long long fn_remove(void *u) { (void)u; return part_range(fd_remove, "remove"); }
@@ -225,6 +260,13 @@ static void run_kind(const char *kind, struct sample *s)
 		add_part(s, "teardown", marked(6, fn_depop, NULL));
 		add_part(s, "rebuild", marked(7, fn_pop, NULL));
 		add_part(s, "online", marked(1, fn_blocks, "online_movable"));
+	} else if (!strcmp(kind, "depop_cm")) {
+		wr(fd_cm, "1", "cache_maint");
+		add_part(s, "offline", marked(0, fn_blocks, "offline"));
+		add_part(s, "teardown", marked(10, fn_depop, NULL));
+		add_part(s, "rebuild", marked(7, fn_pop, NULL));
+		add_part(s, "online", marked(1, fn_blocks, "online_movable"));
+		wr(fd_cm, "0", "cache_maint");
 	} else if (!strcmp(kind, "remove")) {
 		add_part(s, "offline", marked(0, fn_blocks, "offline"));
 		close_states();
@@ -237,17 +279,34 @@ static void run_kind(const char *kind, struct sample *s)
 	}
 }
 
+/*
+ * The samples of a run are kept here and printed at the end: writing them
+ * as they come would allocate page cache for the output file between two
+ * samples, and such a page may land in a block under test, whose next
+ * offline would then have to migrate it. mlockall() faults this in first.
+ */
+static char samples[1 << 20];
+static size_t samples_len;
+
 static void print_sample(const char *kind, int rep, struct sample *s)
 {
+	char *p = samples + samples_len;
+	size_t room = sizeof(samples) - samples_len;
 	long long total = 0;
+	int len;
 
-	printf("BENCH {\"kind\":\"%s\",\"n\":%d,\"rep\":%d", kind, nblk, rep);
+	len = snprintf(p, room, "BENCH {\"kind\":\"%s\",\"n\":%d,\"rep\":%d",
+		       kind, nblk, rep);
 	for (int i = 0; i < s->n; i++) {
-		printf(",\"%s\":%lld", s->name[i], s->ns[i]);
+		len += snprintf(p + len, room > (size_t)len ? room - len : 0,
+				",\"%s\":%lld", s->name[i], s->ns[i]);
 		total += s->ns[i];
 	}
-	printf(",\"total\":%lld}\n", total);
-	fflush(stdout);
+	len += snprintf(p + len, room > (size_t)len ? room - len : 0,
+			",\"total\":%lld}\n", total);
+	if ((size_t)len >= room)
+		die("too many samples");
+	samples_len += len;
 }
 
 static long meminfo(const char *key)
@@ -307,18 +366,145 @@ static void mem_report(const char *op, int rep, struct mi *a, struct mi *b)
 	fflush(stdout);
 }
 
+/* ---- populate under fail_page_alloc ---- */
+#define FPA "/sys/kernel/debug/fail_page_alloc"
+#define FPA_TIMES "1000"
+
+/* debugfs attributes are not seekable: write(2), not pwrite(2). */
+static void put_file(const char *path, const char *val)
+{
+	int fd = open_or_die(path);
+
+	if (write(fd, val, strlen(val)) < 0)
+		die("%s: write '%s': %s", path, val, strerror(errno));
+	close(fd);
+}
+
+static long fpa_times(void)
+{
+	char buf[32] = "";
+	int fd = open_or_die(FPA "/times");
+
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		die(FPA "/times: %s", strerror(errno));
+	close(fd);
+	return atol(buf);
+}
+
+/*
+ * One write with fail_page_alloc armed for this task: returns 0 or the
+ * errno of the write, and the number of failures injected in *injected.
+ * The task filter is set before the probability, so only this task is hit;
+ * it cannot fault meanwhile (mlockall), and writes nothing but FD.
+ */
+static int armed_write(int fd, const char *val, int mif, long *injected)
+{
+	int ret = 0;
+
+	put_file(FPA "/task-filter", "Y");
+	put_file(FPA "/space", "0");
+	put_file(FPA "/verbose", "0");
+	put_file(FPA "/min-order", "0");
+	put_file(FPA "/ignore-gfp-wait", "N");
+	put_file(FPA "/ignore-gfp-highmem", "N");
+	put_file(FPA "/interval", "1");
+	put_file(FPA "/times", FPA_TIMES);
+	put_file(FPA "/probability", "100");
+	wr(mif, "1", "make-it-fail");
+	if (pwrite(fd, val, strlen(val), 0) < 0)
+		ret = errno;
+	wr(mif, "0", "make-it-fail");
+	*injected = atol(FPA_TIMES) - fpa_times();
+	put_file(FPA "/probability", "0");
+	put_file(FPA "/task-filter", "N");
+	return ret;
+}
+
+static void failpop_report(const char *path, int ret, long injected)
+{
+	printf("FAILPOP {\"n\":%d,\"path\":\"%s\",\"ret\":%d,\"injected\":%ld}\n",
+	       nblk, path, ret, injected);
+	fflush(stdout);
+}
+
+static void failpop(int control)
+{
+	int mif = open_or_die("/proc/self/make-it-fail");
+	char next[64];
+	long inj, total = 0;
+	int ret = 0;
+
+	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+		die("mlockall: %s", strerror(errno));
+	part_blocks("offline");
+
+	part_range(fd_depop, "depopulate");
+	ret = armed_write(fd_pop, range_arg, mif, &inj);
+	failpop_report("api", ret, inj);
+
+	part_range(fd_depop, "depopulate");
+	for (int i = 0; i < nblk; i++) {
+		int r = armed_write(state_fd[i], "offline", mif, &inj);
+
+		if (r && !ret)
+			ret = r;
+		total += inj;
+		if (r)
+			break;
+	}
+	failpop_report("sysfs", ret, total);
+
+	if (!control)
+		goto out;
+	/* Control: hot-adding the next block needs its memmap. */
+	snprintf(next, sizeof(next), "0x%llx 0x%llx",
+		 start + nblk * block_size, block_size);
+	ret = armed_write(fd_add, next, mif, &inj);
+	failpop_report("control_add", ret, inj);
+	if (!ret) {
+		close_states();
+		wr(fd_remove, next, "remove");
+		open_states();
+	}
+out:
+	munlockall();
+	close(mif);
+}
+
 int main(int argc, char **argv)
 {
 	int argi = 1, cpu = -1;
 	const char *mode;
 	FILE *f;
 
+	if (argc == 5 && !strcmp(argv[1], "mark")) {
+		int k = atoi(argv[2]), fd = open_or_die(argv[3]);
+		cpu_set_t set;
+
+		if (k < 0 || k > 10)
+			die("mark: window 0..10");
+		/*
+		 * Fault everything in first: the first exec fault of a page
+		 * of this program cleans it to PoU (64 DC CVAU), which is not
+		 * part of the write being counted.
+		 */
+		if (mlockall(MCL_CURRENT | MCL_FUTURE))
+			die("mlockall: %s", strerror(errno));
+		CPU_ZERO(&set);
+		CPU_SET(sched_getcpu(), &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			die("sched_setaffinity: %s", strerror(errno));
+		marker_k = k;
+		nblk = 1;
+		marked(k, fn_blocks_fd, (void *)&(struct mark_arg){ fd, argv[4] });
+		return 0;
+	}
 	if (argc > 2 && !strcmp(argv[1], "--cpu")) {
 		cpu = atoi(argv[2]);
 		argi = 3;
 	}
 	if (argc - argi < 3)
-		die("usage: memhp_bench [--cpu C] cycles|tlb|mem START N REPS [KINDS]");
+		die("usage: memhp_bench [--cpu C] cycles|tlb|mem|failpop START N [REPS [KINDS]]");
 	mode = argv[argi];
 	start = strtoull(argv[argi + 1], NULL, 0);
 	nblk = atoi(argv[argi + 2]);
@@ -343,7 +529,7 @@ int main(int argc, char **argv)
 	fd_remove = open_or_die(DBGDIR "/remove");
 	fd_depop = open_or_die(DBGDIR "/depopulate");
 	fd_pop = open_or_die(DBGDIR "/populate");
-	fd_dc = open_or_die(DBGDIR "/dcache");
+	fd_cm = open_or_die(DBGDIR "/cache_maint");
 	open_states();
 
 	if (!strcmp(mode, "cycles")) {
@@ -356,9 +542,12 @@ int main(int argc, char **argv)
 		list = strdup(argv[argi + 4]);
 		for (char *k = strtok(list, ","); k && nk < 8; k = strtok(NULL, ","))
 			kinds[nk++] = k;
+		if (mlockall(MCL_CURRENT | MCL_FUTURE))
+			die("mlockall: %s", strerror(errno));
 		for (int i = 0; i < nk; i++)	/* warm-up, discarded */
 			run_kind(kinds[i], &s);
 		double budget = argc - argi > 5 ? atof(argv[argi + 5]) : 0;
+
 		int min_reps = argc - argi > 6 ? atoi(argv[argi + 6]) : reps;
 		long long t0 = now_ns();
 
@@ -373,11 +562,13 @@ int main(int argc, char **argv)
 			    now_ns() - t0 > (long long)(budget * 1e9))
 				break;
 		}
+		fwrite(samples, 1, samples_len, stdout);
+		munlockall();
 	} else if (!strcmp(mode, "tlb")) {
 		int rounds = atoi(argv[argi + 3]);
 		struct sample s;
 		static const char *const kinds[] = { "plain", "depop", "depop_parts",
-						     "depop_api", "remove" };
+						     "depop_api", "depop_cm", "remove" };
 
 		marker_k = 0;
 		for (int r = 0; r < rounds; r++)
@@ -407,14 +598,8 @@ int main(int argc, char **argv)
 			mem_report("add", r, &a, &b);
 			open_states();
 		}
-	} else if (!strcmp(mode, "dc")) {
-		int reps = atoi(argv[argi + 3]);
-
-		for (int r = 0; r < reps; r++) {
-			long long ns = part_range(fd_dc, "dcache");
-
-			printf("DC {\"n\":%d,\"rep\":%d,\"ns\":%lld}\n", nblk, r, ns);
-		}
+	} else if (!strcmp(mode, "failpop")) {
+		failpop(argc - argi > 3 && atoi(argv[argi + 3]));
 	} else {
 		die("unknown mode '%s'", mode);
 	}

@@ -16,11 +16,11 @@
 #   harness.bench_minreps=5
 #   harness.bench_mem=32         block count for the memory figures (0: none)
 #   harness.bench_tlb=1,32       block counts for the TLBI windows ("": none)
-#   harness.bench_dc=1,32        block counts to time the cache clean alone
+#   harness.bench_failpop=1,32   block counts to populate under fail_page_alloc
 . /harness/lib.sh
 
 bench_start=0x80000000 bench_ns=1,2,4,8,16,32 bench_reps=20 bench_mem=32 bench_tlb=1,32
-bench_budget=45 bench_minreps=5 bench_dc=1,32
+bench_budget=45 bench_minreps=5 bench_failpop=1,32
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	harness.bench_*=*) k=${arg#harness.}; eval "${k%%=*}=\${arg#*=}" ;;
@@ -33,7 +33,7 @@ out() {
 	while IFS= read -r line; do
 		echo "$line"
 		case $line in
-		BENCH*|MEM*|TLBWIN*|INFO*|DC*) [ -e /proc/self/fd/3 ] && echo "OUT $line" >&3 ;;
+		BENCH*|MEM*|TLBWIN*|INFO*|FAILPOP*) [ -e /proc/self/fd/3 ] && echo "OUT $line" >&3 ;;
 		esac
 	done
 }
@@ -85,7 +85,7 @@ for n in ${bench_ns//,/ }; do
 	# the per-block sysfs kinds only scale by N, the range calls are what
 	# changes: plain, depop_api and remove, within the time budget.
 	kinds=plain,depop_api,remove limit="$bench_budget $bench_minreps"
-	[ "$n" = 1 ] && kinds=plain,depop,depop_parts,depop_api,remove limit=""
+	[ "$n" = 1 ] && kinds=plain,depop,depop_parts,depop_api,depop_cm,remove limit=""
 	t0=$SECONDS
 	if memhp_bench --cpu $pin cycles $start "$n" "$bench_reps" $kinds $limit > /tmp/bench.out 2>&1; then
 		ok "N=$n: $(grep -c '"kind":"plain"' /tmp/bench.out) rounds of $kinds ($((SECONDS - t0))s)"
@@ -101,13 +101,20 @@ for n in ${bench_ns//,/ }; do
 		fi
 		out < /tmp/tlb.out
 	fi
-	if [[ ",$bench_dc," == *",$n,"* ]]; then
-		if memhp_bench dc $start "$n" 5 > /tmp/dc.out 2>&1; then
-			ok "N=$n: cache clean timed alone"
+	if [[ ",$bench_failpop," == *",$n,"* ]]; then
+		# The control hot-adds the block after the range: only where
+		# that is withheld RAM too.
+		control=0
+		[ "$n" -lt 32 ] && control=1
+		if memhp_bench failpop $start "$n" $control > /tmp/fp.out 2>&1; then
+			ok "N=$n: populate under fail_page_alloc"
 		else
-			fail "N=$n: memhp_bench dc" "$(tail -1 /tmp/dc.out)"
+			fail "N=$n: memhp_bench failpop" "$(tail -1 /tmp/fp.out)"
 		fi
-		out < /tmp/dc.out
+		out < /tmp/fp.out
+		for ((i = 0; i < n; i++)); do
+			swrite $MEMDIR/memory$((start / bs + i))/state online_movable > /dev/null
+		done
 	fi
 	if [ "$n" = "$bench_mem" ]; then
 		for ((i = 0; i < n; i++)); do

@@ -17,16 +17,17 @@
  * remove       Write "start size": offline_and_remove_memory().
  * depopulate   Write "start size": depopulate_range_driver_managed().
  * populate     Write "start size": populate_range_driver_managed().
- * dcache       Write "start size": "dc civac" over the linear map of the
- *              range, line by line, then "dsb sy": the cache maintenance
- *              arch_depopulate_linear_map() does before the teardown, timed
- *              alone, to split the teardown cost into cache maintenance and
- *              page-table work. The range must be mapped (-EFAULT if its
- *              first or last page is not).
+ *              Each write fails with the errno of the call. Reading any
+ *              of these four files prints "<return value> <nanoseconds>"
+ *              of its last call, timed with ktime_get_ns() around it.
  *
- *              Each write fails with the errno of the call. Reading any of
- *              these files prints "<return value> <nanoseconds>" of its last
- *              call, the time measured with ktime_get_ns() around the call.
+ * cache_maint  Write 1 to register a memory notifier that cleans and
+ *              invalidates each memory block to the point of coherency on
+ *              MEM_GOING_DEPOPULATE (while it is still mapped), as an owner
+ *              that powers memory down behind the caches' back would; 0 to
+ *              unregister it. The kernel does no cache maintenance of its
+ *              own, so this times the opt-in separately. Reading prints
+ *              "<registered> <blocks maintained>".
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -34,23 +35,22 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/libnvdimm.h>
 #include <linux/ktime.h>
+#include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <asm/barrier.h>
-#include <asm/sysreg.h>
 
-enum bench_op { OP_ADD, OP_REMOVE, OP_DEPOPULATE, OP_POPULATE, OP_DCACHE, NR_OPS };
+enum bench_op { OP_ADD, OP_REMOVE, OP_DEPOPULATE, OP_POPULATE, NR_OPS };
 
 static const char * const op_names[NR_OPS] = {
 	[OP_ADD] = "add",
 	[OP_REMOVE] = "remove",
 	[OP_DEPOPULATE] = "depopulate",
 	[OP_POPULATE] = "populate",
-	[OP_DCACHE] = "dcache",
 };
 
 static DEFINE_MUTEX(bench_lock);
@@ -58,22 +58,66 @@ static struct dentry *bench_dir;
 static long op_result[NR_OPS];
 static u64 op_ns[NR_OPS];
 
-static int dcache_clean_inval(u64 start, u64 size)
-{
-	unsigned long addr = (unsigned long)phys_to_virt(start);
-	unsigned long end = addr + size, line;
-	u64 ctr = read_sysreg(ctr_el0);
-	char c;
+static bool cache_maint_on;
+static atomic_long_t cache_maint_blocks;
 
-	if (!size || copy_from_kernel_nofault(&c, (void *)addr, 1) ||
-	    copy_from_kernel_nofault(&c, (void *)(end - 1), 1))
-		return -EFAULT;
-	line = 4UL << ((ctr >> 16) & 0xf);	/* CTR_EL0.DminLine */
-	for (addr = ALIGN_DOWN(addr, line); addr < end; addr += line)
-		asm volatile("dc civac, %0" : : "r" (addr) : "memory");
-	dsb(sy);
-	return 0;
+static int cache_maint_cb(struct notifier_block *nb, unsigned long action,
+			  void *data)
+{
+	struct memory_notify *arg = data;
+	void *addr = pfn_to_kaddr(arg->start_pfn);
+	size_t size = arg->nr_pages << PAGE_SHIFT;
+
+	if (action != MEM_GOING_DEPOPULATE)
+		return NOTIFY_OK;
+	/* Clean to PoC, then invalidate: what powering the memory down needs. */
+	arch_wb_cache_pmem(addr, size);
+	arch_invalidate_pmem(addr, size);
+	atomic_long_inc(&cache_maint_blocks);
+	return NOTIFY_OK;
 }
+
+static struct notifier_block cache_maint_nb = {
+	.notifier_call = cache_maint_cb,
+};
+
+static ssize_t cache_maint_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	bool on;
+	int ret;
+
+	ret = kstrtobool_from_user(ubuf, count, &on);
+	if (ret)
+		return ret;
+	mutex_lock(&bench_lock);
+	if (on && !cache_maint_on)
+		ret = register_memory_notifier(&cache_maint_nb);
+	else if (!on && cache_maint_on)
+		unregister_memory_notifier(&cache_maint_nb);
+	if (!ret)
+		cache_maint_on = on;
+	mutex_unlock(&bench_lock);
+	return ret ? ret : count;
+}
+
+static ssize_t cache_maint_read(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	char tmp[48];
+	int len;
+
+	len = scnprintf(tmp, sizeof(tmp), "%d %ld\n", READ_ONCE(cache_maint_on),
+			atomic_long_read(&cache_maint_blocks));
+	return simple_read_from_buffer(ubuf, count, ppos, tmp, len);
+}
+
+static const struct file_operations cache_maint_fops = {
+	.owner = THIS_MODULE,
+	.read = cache_maint_read,
+	.write = cache_maint_write,
+	.llseek = default_llseek,
+};
 
 static ssize_t op_write(struct file *file, const char __user *ubuf,
 			size_t count, loff_t *ppos)
@@ -107,9 +151,6 @@ static ssize_t op_write(struct file *file, const char __user *ubuf,
 		break;
 	case OP_POPULATE:
 		ret = populate_range_driver_managed(start, size);
-		break;
-	case OP_DCACHE:
-		ret = dcache_clean_inval(start, size);
 		break;
 	default:
 		ret = -EINVAL;
@@ -151,12 +192,16 @@ static int __init depop_bench_init(void)
 	for (i = 0; i < NR_OPS; i++)
 		debugfs_create_file(op_names[i], 0600, bench_dir,
 				    (void *)(uintptr_t)i, &op_fops);
+	debugfs_create_file("cache_maint", 0600, bench_dir, NULL,
+			    &cache_maint_fops);
 	return 0;
 }
 
 static void __exit depop_bench_exit(void)
 {
 	debugfs_remove_recursive(bench_dir);
+	if (cache_maint_on)
+		unregister_memory_notifier(&cache_maint_nb);
 }
 
 module_init(depop_bench_init);
