@@ -59,12 +59,12 @@ QEMU_RUN := python3 $(TOP)/scripts/qemu-run.py --kernel $(IMAGE) --initrd $(INIT
 
 .PHONY: run test test-baseline bench help deps unpack apply export kernel \
 	config modules progs memctl initramfs guest shell checkpatch clean plugin \
-	distclean
+	distclean install
 
 help:
 	@sed -n 's/^#\(.*\)/\1/p' docs/make-targets.txt 2>/dev/null || true
 	@echo "targets: run test bench deps apply export kernel modules progs"
-	@echo "         memctl initramfs shell checkpatch clean distclean"
+	@echo "         memctl initramfs shell checkpatch install clean distclean"
 	@echo "knobs:   KASAN=1 (KASAN kernel in build/kobj-kasan), JOBS=N, V=1"
 	@echo "         BENCH=1 (make bench with a non-debug kernel in build/kobj-bench)"
 
@@ -173,6 +173,14 @@ bench: guest
 		$(if $(filter 1,$(BENCH)),--variant nodebug --out $(BUILD)/bench-nodebug,--variant debug --out $(BUILD)/bench) \
 		$(if $(filter 1,$(DOCS)),--docs $(TOP)/docs) $(BENCH_ARGS)
 
+## memctl built for this machine, its man page and the udev rules (udev/):
+## make install [DESTDIR=DIR] [PREFIX=/usr/local]
+PREFIX ?= /usr/local
+install:
+	@$(MAKE) -s -C tools/memctl install O=$(BUILD)/memctl-host \
+		DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	@$(MAKE) -s -C udev install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
 checkpatch: apply
 	@bash tests/host/checkpatch.sh
 
@@ -181,7 +189,8 @@ clean:
 		$(BUILD)/rootfs $(BUILD)/initramfs.cpio $(BUILD)/logs $(BUILD)/memctl-arm64 \
 		$(BUILD)/kobj-bench $(BUILD)/modules-bench $(BUILD)/initramfs-bench.cpio \
 		$(BUILD)/bench $(BUILD)/kobj-baseline $(BUILD)/modules-baseline \
-		$(BUILD)/initramfs-baseline.cpio	-$(MAKE) -s -C tools/memctl clean 2>/dev/null
+		$(BUILD)/initramfs-baseline.cpio
+	-$(MAKE) -s -C tools/memctl clean 2>/dev/null
 
 distclean:
 	rm -rf $(BUILD)

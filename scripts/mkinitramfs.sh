@@ -8,10 +8,10 @@
 #   /usr/local/sbin/memctl     memctl, when it was built
 #   /lib/modules/harness/      test modules (build/modules/*/*.ko, or
 #                              $MODDIR/*/*.ko when MODDIR is set)
-#   /etc/udev/rules.d/         udev rules shipped by the project (udev/)
+#   /usr/local/lib/udev/rules.d/  the project's udev rules (udev/)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=$1 out=$2
+build=$(mkdir -p "$1" && cd "$1" && pwd) out=$2
 root=$build/rootfs
 
 rm -rf "$root"
@@ -34,10 +34,10 @@ rm -f "$root/harness/init"
 for ko in "${MODDIR:-$build/modules}"/*/*.ko; do
 	[ -e "$ko" ] && cp "$ko" "$root/lib/modules/harness/"
 done
-if [ -d "$top/udev" ]; then
-	mkdir -p "$root/etc/udev/rules.d"
-	cp "$top"/udev/*.rules "$root/etc/udev/rules.d/" 2>/dev/null || true
-fi
+# The udev rules as `make install PREFIX=/usr/local` puts them, next to
+# memctl in /usr/local/sbin (the policy file /etc/memctl/depopulate.conf is
+# left out: the udev suite writes it).
+make -s -C "$top/udev" install DESTDIR="$root" PREFIX=/usr/local
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --owner=0:0 --quiet) > "$out.tmp"

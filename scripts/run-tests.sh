@@ -116,6 +116,11 @@ lane_a() {
 	# 0x80000000 for the regions; rodata=on allows block mappings there.
 	guest guest-configfs --suite configfs --boot-mem 2G --max-mem 6G \
 		--append "mem=1G rodata=on"
+	# udev: systemd-udevd with the project's rules (udev/); blocks arrive
+	# offline and virtio-mem starts empty, grown through QMP; mem=768M
+	# leaves 256 MiB at 0x70000000 for memregion regions.
+	guest guest-udev --suite udev --vmem-size 0 \
+		--append "memhp_default_state=offline mem=768M"
 }
 lane_b() {
 	host_suites
@@ -147,7 +152,7 @@ if [ $baseline = 0 ]; then
 	done
 	[ -f "$top/tools/memctl/Makefile" ] && order+=(host-memctl)
 fi
-order+=(guest-suite guest-rodata-on guest-debug-pagealloc guest-withheld guest-configfs)
+order+=(guest-suite guest-rodata-on guest-debug-pagealloc guest-withheld guest-configfs guest-udev)
 for name in "${order[@]}"; do
 	if read -r p f s secs < "$logs/$name.counts" 2>/dev/null; then
 		:

@@ -32,6 +32,7 @@ enum command {
 	CMD_OFFLINE,
 	CMD_DEPOPULATE,
 	CMD_POPULATE,
+	CMD_UDEV_ENV,
 };
 
 static const char *const cmd_names[] = {
@@ -40,6 +41,7 @@ static const char *const cmd_names[] = {
 	[CMD_OFFLINE]	 = "offline",
 	[CMD_DEPOPULATE] = "depopulate",
 	[CMD_POPULATE]	 = "populate",
+	[CMD_UDEV_ENV]	 = "udev-env",
 };
 
 enum target_kind { T_INDEX, T_ADDR, T_SIZE, T_OWNER };
@@ -56,6 +58,7 @@ struct opts {
 	enum command cmd;
 	struct list_opts list;
 	const char *root;
+	const char *config;		/* --config (udev-env) */
 	const char *owner;		/* --owner filter */
 	const char *online_word;	/* online, online_{kernel,movable} */
 	bool dry_run;
@@ -85,6 +88,7 @@ static void usage(void)
 " %1$s depopulate [options] TARGET...\n"
 " %1$s populate [options] TARGET...\n"
 " %1$s region [list|create|delete] ...   (see '%1$s region --help')\n"
+" %1$s udev-env [--config FILE] memoryN   properties for udev (see memctl(8))\n"
 "\n"
 "List memory blocks and change their state, including offline_depopulated\n"
 "(offline and removed from the kernel linear map).\n"
@@ -121,6 +125,10 @@ static void usage(void)
 "     --movable             online to ZONE_MOVABLE (online_movable)\n"
 "     --retry N             retry a busy offline up to N times\n"
 "\n"
+"udev-env options:\n"
+"     --config FILE         policy file (default /etc/memctl/depopulate.conf\n"
+"                           under --sysfs-root)\n"
+"\n"
 "Exit status: 0 done, 1 some blocks failed, 2 usage or input error,\n"
 "3 environment error (no sysfs, not permitted).  On 2 and 3 nothing\n"
 "was changed.\n",
@@ -138,6 +146,7 @@ enum {
 	OPT_KERNEL,
 	OPT_MOVABLE,
 	OPT_RETRY,
+	OPT_CONFIG,
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o, int *first)
@@ -158,6 +167,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		{ "kernel",	no_argument,		NULL, OPT_KERNEL },
 		{ "movable",	no_argument,		NULL, OPT_MOVABLE },
 		{ "retry",	required_argument,	NULL, OPT_RETRY },
+		{ "config",	required_argument,	NULL, OPT_CONFIG },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -253,6 +263,13 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 			o->retry = (unsigned int)v;
 			o->change_only_opt = "--retry";
 			break;
+		case OPT_CONFIG:
+			if (!*optarg) {
+				warnx_("--config: empty file name");
+				return EXIT_USAGE;
+			}
+			o->config = optarg;
+			break;
 		case 'h':
 			usage();
 			exit(EXIT_OK);
@@ -289,6 +306,22 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		}
 	}
 
+	if (o->cmd == CMD_UDEV_ENV) {
+		if (o->list_only_opt || o->change_only_opt || o->json ||
+		    o->owner) {
+			warnx_("udev-env takes no option but --config and --sysfs-root");
+			return EXIT_USAGE;
+		}
+		if (argc - *first != 1) {
+			warnx_("udev-env: give exactly one memory block (memoryN)");
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (o->config) {
+		warnx_("--config only applies to 'udev-env'");
+		return EXIT_USAGE;
+	}
 	if (o->cmd == CMD_LIST && o->change_only_opt) {
 		warnx_("%s needs a command that changes state",
 		       o->change_only_opt);
@@ -900,6 +933,8 @@ int main(int argc, char **argv)
 	ret = parse_opts(argc, argv, &o, &first);
 	if (ret)
 		return ret;
+	if (o.cmd == CMD_UDEV_ENV)
+		return udev_env(o.root, o.config, argv[first]);
 
 	if (o.cmd != CMD_LIST && first == argc && !o.owner) {
 		warnx_("%s: no target given", cmd_names[o.cmd]);

@@ -71,6 +71,7 @@ void sanitize(char *s);
 const char *state_name(enum mstate s);
 enum mstate state_parse(const char *s);
 int memtree_load(struct memtree *t, const char *root);
+int memtree_load_one(struct memtree *t, const char *root, const char *name);
 void memtree_free(struct memtree *t);
 struct mblock *memtree_find(struct memtree *t, unsigned long index);
 int mblock_read_state(struct memtree *t, struct mblock *b);
@@ -107,6 +108,10 @@ enum { SUMMARY_DEFAULT, SUMMARY_NEVER, SUMMARY_ALWAYS, SUMMARY_ONLY };
 
 int list_blocks(struct memtree *t, const struct list_opts *o, bool filtered);
 int region_main(int argc, char **argv);
+
+/* udev.c */
+bool valid_owner_char(char c);
+int udev_env(const char *root, const char *config, const char *block);
 void list_columns_help(void);
 
 #endif /* MEMCTL_H */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "memctl.h"
 
@@ -281,11 +282,10 @@ static void load_iomem(struct memtree *t)
 	free(res);
 }
 
-int memtree_load(struct memtree *t, const char *root)
+/* Set up the paths of a tree under root and read the block size. */
+static int memtree_open(struct memtree *t, const char *root, DIR **dp)
 {
 	char buf[ATTR_LEN], *path;
-	size_t alloc = 0;
-	struct dirent *de;
 	uint64_t bs;
 	size_t rl;
 	DIR *d;
@@ -321,41 +321,94 @@ int memtree_load(struct memtree *t, const char *root)
 	}
 	free(path);
 	t->block_size = bs;
-
-	while ((de = readdir(d))) {
-		struct mblock *b;
-		unsigned long idx;
-
-		if (parse_block_name(de->d_name, &idx))
-			continue;
-		if ((uint64_t)idx > UINT64_MAX / bs - 1) {
-			warnx_("memory%lu: index out of range; ignoring block",
-			       idx);
-			continue;
-		}
-		if (t->nr_blocks == alloc) {
-			alloc = alloc ? alloc * 2 : 256;
-			t->blocks = xrealloc(t->blocks,
-					     alloc * sizeof(*t->blocks));
-		}
-		b = &t->blocks[t->nr_blocks];
-		memset(b, 0, sizeof(*b));
-		b->index = idx;
-		if (load_block(t, b)) {
-			free(b->zones);
-			continue;
-		}
-		t->nr_blocks++;
-	}
-	closedir(d);
-	if (t->nr_blocks)
-		qsort(t->blocks, t->nr_blocks, sizeof(*t->blocks), cmp_block);
-	load_iomem(t);
+	*dp = d;
 	return 0;
 err:
 	free(path);
 	closedir(d);
 	return EXIT_ENV;
+}
+
+/* Append block memory<idx> to the tree: 0, or -1 if it cannot be read. */
+static int memtree_add(struct memtree *t, unsigned long idx, size_t *alloc)
+{
+	struct mblock *b;
+
+	if ((uint64_t)idx > UINT64_MAX / t->block_size - 1) {
+		warnx_("memory%lu: index out of range; ignoring block", idx);
+		return -1;
+	}
+	if (t->nr_blocks == *alloc) {
+		*alloc = *alloc ? *alloc * 2 : 256;
+		t->blocks = xrealloc(t->blocks, *alloc * sizeof(*t->blocks));
+	}
+	b = &t->blocks[t->nr_blocks];
+	memset(b, 0, sizeof(*b));
+	b->index = idx;
+	if (load_block(t, b)) {
+		free(b->zones);
+		return -1;
+	}
+	t->nr_blocks++;
+	return 0;
+}
+
+int memtree_load(struct memtree *t, const char *root)
+{
+	size_t alloc = 0;
+	struct dirent *de;
+	unsigned long idx;
+	DIR *d;
+	int ret;
+
+	ret = memtree_open(t, root, &d);
+	if (ret)
+		return ret;
+	while ((de = readdir(d)))
+		if (!parse_block_name(de->d_name, &idx))
+			memtree_add(t, idx, &alloc);
+	closedir(d);
+	if (t->nr_blocks)
+		qsort(t->blocks, t->nr_blocks, sizeof(*t->blocks), cmp_block);
+	load_iomem(t);
+	return 0;
+}
+
+/*
+ * A tree with the one block named "memoryN" (or "N") and its owner, without
+ * reading the other blocks: udev runs this once per block, and a machine
+ * may have tens of thousands of them.
+ */
+int memtree_load_one(struct memtree *t, const char *root, const char *name)
+{
+	size_t alloc = 0;
+	unsigned long idx;
+	char *full;
+	DIR *d;
+	int ret;
+
+	full = strncmp(name, "memory", 6) ? xasprintf("memory%s", name) :
+					     xstrdup(name);
+	ret = parse_block_name(full, &idx);
+	free(full);
+	if (ret) {
+		warnx_("%s: not a memory block name (memoryN or N)", name);
+		memset(t, 0, sizeof(*t));
+		return EXIT_USAGE;
+	}
+	ret = memtree_open(t, root, &d);
+	if (ret)
+		return ret;
+	closedir(d);
+	full = xasprintf("%s/memory%lu", t->sysfs_dir, idx);
+	ret = access(full, F_OK);
+	free(full);
+	if (ret || memtree_add(t, idx, &alloc)) {
+		warnx_("memory%lu: no such memory block", idx);
+		return EXIT_USAGE;
+	}
+	load_iomem(t);
+	return 0;
 }
 
 void memtree_free(struct memtree *t)

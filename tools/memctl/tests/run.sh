@@ -783,6 +783,101 @@ t "region delete --dry-run: writes nothing" \
 "$MEMCTL" region --sysfs-root "$T/none" list >"$T/out" 2>"$T/err"; rc=$?
 t "region: no configfs directory is an environment error" eval 'rc_is 3 && err_has CONFIG_MEMREGION_CONFIGFS'
 
+# ---- udev-env (udev/30-memctl-depopulate.rules) -------------------------
+
+UD=$T/udev
+std_tree "$UD"
+mkblocks "$UD" 20 21 offline 0 "Normal Movable" 1
+mkblock "$UD" 22 offline 0 "Normal Movable" 0
+cat >>"$UD/proc/iomem" <<-EOF
+a8000000-afffffff : System RAM (memregion r0)
+b0000000-b7ffffff : System RAM (memregion r1)
+EOF
+mkdir -p "$UD/etc/memctl"
+ud() { "$MEMCTL" --sysfs-root "$UD" udev-env "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+policy() { printf '%s\n' "$@" >"$UD/etc/memctl/depopulate.conf"; }
+prop_is() { grep -qx -- "$1=$2" "$T/out"; }
+
+ud memory12
+t "udev-env: no policy file, policy none, exit 0" \
+	eval 'rc_is 0 && err_lines 0 && prop_is MEMCTL_POLICY none && prop_is MEMCTL_POLICY_REASON "\"no policy file\""'
+t "udev-env: state, eligibility, resource and owner of the block" \
+	eval 'prop_is MEMCTL_STATE offline && prop_is MEMCTL_DEPOPULATABLE 1 && prop_is MEMCTL_RESOURCE "\"System RAM (virtio_mem)\"" && prop_is MEMCTL_OWNER virtio_mem'
+t "udev-env: every line is KEY=VALUE as udev imports it" \
+	eval '[ "$(grep -cv "^MEMCTL_[A-Z_]*=[^ ]*\$\|^MEMCTL_[A-Z_]*=\"[^\"]*\"\$" "$T/out")" = 0 ]'
+policy '# depopulate what virtio-mem adds offline' 'virtio_mem   # the balloon'
+ud memory12
+t "udev-env: listed owner, offline, depopulatable: policy offline_depopulated" \
+	eval 'rc_is 0 && prop_is MEMCTL_POLICY offline_depopulated && out_lacks MEMCTL_POLICY_REASON'
+ud 12
+t "udev-env: a bare index names the same block" eval 'rc_is 0 && prop_is MEMCTL_POLICY offline_depopulated'
+ud memory8
+t "udev-env: an online block: policy none (not offline)" \
+	eval 'rc_is 0 && prop_is MEMCTL_POLICY none && prop_is MEMCTL_POLICY_REASON "\"not offline\""'
+ud memory14
+t "udev-env: a depopulated block: policy none, state offline_depopulated" \
+	eval 'rc_is 0 && prop_is MEMCTL_POLICY none && prop_is MEMCTL_STATE offline_depopulated'
+ud memory0
+t "udev-env: boot memory: no owner, policy none" \
+	eval 'rc_is 0 && out_lacks MEMCTL_OWNER && prop_is MEMCTL_RESOURCE "\"System RAM\"" && prop_is MEMCTL_POLICY_REASON "\"not driver-managed memory\""'
+policy kmem
+ud memory12
+t "udev-env: owner not listed: policy none" \
+	eval 'rc_is 0 && prop_is MEMCTL_POLICY none && prop_is MEMCTL_POLICY_REASON "\"owner not listed\""'
+policy mem virtio kmem:x
+ud memory12
+t "udev-env: owners match exactly, never by substring" \
+	eval 'rc_is 0 && prop_is MEMCTL_POLICY none'
+policy memregion
+ud memory21
+t "udev-env: memregion owner is memregion:NAME; a bare driver name lists every instance" \
+	eval 'rc_is 0 && prop_is MEMCTL_OWNER memregion:r0 && prop_is MEMCTL_POLICY offline_depopulated'
+policy memregion:r1
+ud memory21
+a=$(grep MEMCTL_POLICY= "$T/out")
+ud memory22
+t "udev-env: memregion:r1 lists r1, not r0" \
+	eval '[ "$a" = MEMCTL_POLICY=none ] && prop_is MEMCTL_OWNER memregion:r1 && prop_is MEMCTL_POLICY_REASON "\"not depopulatable\""'
+policy virtio_mem 'virtio mem?'
+ud memory12
+t "udev-env: an invalid word in the policy file is an error naming file and line; nothing printed" \
+	eval 'rc_is 2 && err_has "depopulate.conf:2: invalid owner" && out_lines 0'
+policy ':x'
+ud memory12
+t "udev-env: an owner starting with ':' is invalid" eval 'rc_is 2 && out_lines 0'
+printf 'virtio_mem\n' >"$T/other.conf"
+policy kmem
+ud --config "$T/other.conf" memory12
+t "udev-env --config FILE: that file is the policy" eval 'rc_is 0 && prop_is MEMCTL_POLICY offline_depopulated'
+ud --config "$T/none.conf" memory12
+t "udev-env --config missing file: policy none" eval 'rc_is 0 && prop_is MEMCTL_POLICY none'
+if [ "$(id -u)" != 0 ]; then
+	chmod 000 "$T/other.conf"
+	ud --config "$T/other.conf" memory12
+	t "udev-env: an unreadable policy file is an environment error" eval 'rc_is 3 && out_lines 0'
+	chmod 644 "$T/other.conf"
+else
+	ud --config "$T" memory12
+	t "udev-env: a policy file that cannot be read is an environment error" eval 'rc_is 3 && out_lines 0'
+fi
+printf 'sideways' >"$UD/$MEM/memory13/state"
+policy virtio_mem
+ud memory12
+t "udev-env reads only its own block (another block's bad state is not reported)" \
+	eval 'rc_is 0 && err_lines 0'
+ud memory99
+t "udev-env: no such block is a usage error" eval 'rc_is 2 && err_has "memory99: no such memory block" && out_lines 0'
+ud dimm0
+t "udev-env: a name that is no block is a usage error" eval 'rc_is 2 && err_has "not a memory block name"'
+ud memory12 memory13
+t "udev-env: exactly one block" eval 'rc_is 2 && err_has "exactly one"'
+ud --json memory12
+t "udev-env: list and change options are refused" eval 'rc_is 2'
+run "$UD" list --config "$T/other.conf"
+t "--config only applies to udev-env" eval 'rc_is 2 && err_has "only applies to"'
+"$MEMCTL" --sysfs-root "$UD" udev-env memory12 >/dev/full 2>"$T/err"; rc=$?
+t "udev-env: a write error on stdout is reported, exit 3" eval 'rc_is 3 && err_has "write error"'
+
 # ---- man page and install ------------------------------------------------
 
 if [ -n "$MANPAGE" ] && command -v groff >/dev/null; then
