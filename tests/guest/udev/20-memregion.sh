@@ -23,7 +23,8 @@ monitor_stop
 b0=$((s0 / bs)) b1=$((s1 / bs))
 wait_for 20 depopulated_and_unmapped "$b0"
 expect "u0: memory$b0 offline_depopulated by the rule" offline_depopulated "$(block_state "$b0")"
-expect "u0: memory$b0 faults" -14 "$(probe_block "$b0")"
+expect "u0: memory$b0 depopulated and its linear address faults" "offline_depopulated -14" \
+	"$(block_state "$b0") $(probe_block "$b0")"
 expect "u0: its add event has MEMCTL_OWNER=memregion:u0, MEMCTL_POLICY=offline_depopulated" \
 	"memregion:u0 offline_depopulated" \
 	"$(event_prop "$b0" add MEMCTL_OWNER) $(event_prop "$b0" add MEMCTL_POLICY)"
@@ -32,7 +33,7 @@ expect "u1: its add event says why not" "memregion:u1 owner not listed" \
 	"$(event_prop "$b1" add MEMCTL_OWNER) $(event_prop "$b1" add MEMCTL_POLICY_REASON)"
 wait_for 10 test -n "$(logged "$b0")"
 expect "u0: the example rule logged the transition once" offline_depopulated "$(logged "$b0")"
-expect "u1: nothing logged" "" "$(logged "$b1")"
+expect "u1: memory$b1 offline, nothing logged" "offline " "$(block_state "$b1") $(logged "$b1")"
 
 policy_on memregion
 expect "memregion u0 removed (depopulated)" OK "$(memregion_delete u0)"
