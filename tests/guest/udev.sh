@@ -55,6 +55,9 @@ tagged() {
 # its rules ran (udevadm monitor --udev --property) into $EVENTS.
 EVENTS=/tmp/udev-events
 monitor_start() {
+	# Remove the last recording first: the header of the old file must not
+	# pass for the new monitor's, which may not be listening yet.
+	rm -f "$EVENTS"
 	udevadm monitor --udev --property --subsystem-match=memory > "$EVENTS" 2>&1 &
 	MONITOR=$!
 	wait_for 10 grep -q '^UDEV - ' "$EVENTS"
