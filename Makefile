@@ -132,10 +132,13 @@ $(BUILD)/tlbi-plugin.so: scripts/bench/tlbi-plugin.c | deps
 	@mkdir -p $(@D)
 	gcc -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
 
-## memctl, static for the guest (tools/memctl).
+## memctl for the guest (tools/memctl), linked against the guest's own
+## libsmartcols (Debian arm64 util-linux, unpacked by mkrootfs.sh).
 memctl: deps
+	@scripts/mkrootfs.sh $(BUILD)
 	@if [ -f tools/memctl/Makefile ]; then \
-		$(MAKE) -s -C tools/memctl CROSS_COMPILE=$(CROSS) STATIC=1 \
+		$(MAKE) -s -C tools/memctl CROSS_COMPILE=$(CROSS) \
+			SCOLS_LIB=$(BUILD)/rootfs-base/usr/lib/aarch64-linux-gnu/libsmartcols.so.1 \
 			O=$(BUILD)/memctl-arm64; \
 	fi
 

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libsmartcols.h>
+
 #include "memctl.h"
 
 #ifndef MEMCTL_VERSION
@@ -113,6 +115,8 @@ static void usage(void)
 " -b, --bytes               sizes in bytes\n"
 " -n, --noheadings          no column headings\n"
 " -o, --output LIST         columns to print (+LIST appends to default)\n"
+"     --output-all          print every column\n"
+" -P, --pairs               KEY=\"value\" pairs\n"
 " -r, --raw                 raw output\n"
 " -S, --split LIST          merge ranges only where these columns agree\n"
 "                           (default: the displayed ones; 'none')\n"
@@ -147,6 +151,7 @@ enum {
 	OPT_MOVABLE,
 	OPT_RETRY,
 	OPT_CONFIG,
+	OPT_OUTPUT_ALL,
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o, int *first)
@@ -157,6 +162,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		{ "json",	no_argument,		NULL, 'J' },
 		{ "noheadings",	no_argument,		NULL, 'n' },
 		{ "output",	required_argument,	NULL, 'o' },
+		{ "output-all",	no_argument,		NULL, OPT_OUTPUT_ALL },
+		{ "pairs",	no_argument,		NULL, 'P' },
 		{ "raw",	no_argument,		NULL, 'r' },
 		{ "split",	required_argument,	NULL, 'S' },
 		{ "summary",	optional_argument,	NULL, OPT_SUMMARY },
@@ -181,7 +188,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		o->root = "/";
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "abJno:rS:hV", longopts,
+	while ((c = getopt_long(argc, argv, "abJnPo:rS:hV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'a':
@@ -193,10 +200,18 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 			o->list_only_opt = true;
 			break;
 		case 'J':
-			o->json = o->list.json = true;
+			o->json = o->list.out.json = true;
+			break;
+		case 'P':
+			o->list.out.pairs = true;
+			o->list_only_opt = true;
 			break;
 		case 'n':
-			o->list.noheadings = true;
+			o->list.out.noheadings = true;
+			o->list_only_opt = true;
+			break;
+		case OPT_OUTPUT_ALL:
+			o->list.all_columns = true;
 			o->list_only_opt = true;
 			break;
 		case 'o':
@@ -204,7 +219,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 			o->list_only_opt = true;
 			break;
 		case 'r':
-			o->list.raw = true;
+			o->list.out.raw = true;
 			o->list_only_opt = true;
 			break;
 		case 'S':
@@ -340,8 +355,12 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		warnx_("--force only applies to 'depopulate'");
 		return EXIT_USAGE;
 	}
-	if (o->list.raw && o->list.json) {
-		warnx_("--raw and --json exclude each other");
+	if (o->list.out.raw + o->list.out.json + o->list.out.pairs > 1) {
+		warnx_("--raw, --pairs and --json exclude each other");
+		return EXIT_USAGE;
+	}
+	if (o->list.all_columns && o->list.columns) {
+		warnx_("--output and --output-all exclude each other");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -730,11 +749,45 @@ struct tally {
 	unsigned int done, already, failed, planned;
 };
 
-static void report(struct json *j, const struct mblock *b, const char *result,
-		   enum mstate from, enum mstate to, const char *word,
-		   double ms, int err, unsigned int retries, const char *why)
+/* Columns of the JSON results table of a change command. */
+enum {
+	RES_BLOCK, RES_RESULT, RES_FROM, RES_TO, RES_WRITE, RES_TIME,
+	RES_ERRNO, RES_ERROR, RES_STATE, RES_RETRIES, NR_RES
+};
+
+static struct libscols_table *results_table(const struct out_opts *oo)
 {
-	if (!j) {
+	static const struct {
+		const char *name;
+		int json;
+	} rc[NR_RES] = {
+		[RES_BLOCK]	= { "BLOCK", SCOLS_JSON_NUMBER },
+		[RES_RESULT]	= { "RESULT", SCOLS_JSON_STRING },
+		[RES_FROM]	= { "FROM", SCOLS_JSON_STRING },
+		[RES_TO]	= { "TO", SCOLS_JSON_STRING },
+		[RES_WRITE]	= { "WRITE", SCOLS_JSON_STRING },
+		[RES_TIME]	= { "TIME_MS", SCOLS_JSON_NUMBER },
+		[RES_ERRNO]	= { "ERRNO", SCOLS_JSON_NUMBER },
+		[RES_ERROR]	= { "ERROR", SCOLS_JSON_STRING },
+		[RES_STATE]	= { "STATE", SCOLS_JSON_STRING },
+		[RES_RETRIES]	= { "RETRIES", SCOLS_JSON_NUMBER },
+	};
+	struct libscols_table *tb = out_table_new("results", oo);
+	int i;
+
+	for (i = 0; i < NR_RES; i++)
+		out_column(tb, rc[i].name, 0, rc[i].json);
+	return tb;
+}
+
+static void report(struct libscols_table *tb, const struct mblock *b,
+		   const char *result, enum mstate from, enum mstate to,
+		   const char *word, double ms, int err, unsigned int retries,
+		   const char *why)
+{
+	struct libscols_line *ln;
+
+	if (!tb) {
 		printf("memory%lu: ", b->index);
 		if (!strcmp(result, "already"))
 			printf("already %s\n", state_name(from));
@@ -757,28 +810,46 @@ static void report(struct json *j, const struct mblock *b, const char *result,
 		}
 		return;
 	}
-	json_begin(j, NULL, '{');
-	json_u64(j, "block", b->index);
-	json_str(j, "result", result);
-	json_str(j, "from", state_name(from));
-	json_str(j, "to", state_name(to));
-	if (word)
-		json_str(j, "write", word);
+	ln = out_line(tb);
+	out_cellf(ln, RES_BLOCK, "%lu", b->index);
+	out_cell(ln, RES_RESULT, result);
+	out_cell(ln, RES_FROM, state_name(from));
+	out_cell(ln, RES_TO, state_name(to));
+	out_cell(ln, RES_WRITE, word);
 	if (!strcmp(result, "done"))
-		json_double(j, "time_ms", ms);
+		out_cellf(ln, RES_TIME, "%.3f", ms);
 	if (!strcmp(result, "failed")) {
 		if (err)
-			json_int(j, "errno", err);
-		json_str(j, "error", why ? why : strerror(err));
-		json_str(j, "state", state_name(b->state));
+			out_cellf(ln, RES_ERRNO, "%d", err);
+		out_cell(ln, RES_ERROR, why ? why : strerror(err));
+		out_cell(ln, RES_STATE, state_name(b->state));
 	}
-	if (retries)
-		json_int(j, "retries", retries);
-	json_end(j, '}');
+	out_cellf(ln, RES_RETRIES, "%u", retries);
+}
+
+struct results_extra {
+	const struct opts *o;
+	const struct tally *tl;
+};
+
+/* "command", "dry_run" and "summary" of the JSON results. */
+static void results_json(FILE *f, void *arg)
+{
+	const struct results_extra *x = arg;
+
+	fputs(",\n   \"command\": ", f);
+	out_json_str(f, cmd_names[x->o->cmd]);
+	fprintf(f, ",\n   \"dry_run\": %s", x->o->dry_run ? "true" : "false");
+	fprintf(f, ",\n   \"summary\": {\n      \"done\": %u,\n      \"already\": %u,\n      \"failed\": %u",
+		x->tl->done, x->tl->already, x->tl->failed);
+	if (x->o->dry_run)
+		fprintf(f, ",\n      \"dry_run\": %u", x->tl->planned);
+	fputs("\n   }", f);
 }
 
 static void change_block(struct memtree *t, const struct opts *o,
-			 struct mblock *b, struct json *j, struct tally *tl)
+			 struct mblock *b, struct libscols_table *j,
+			 struct tally *tl)
 {
 	enum mstate from = b->state, to = from;
 	const char *word = NULL;
@@ -829,6 +900,7 @@ static void change_block(struct memtree *t, const struct opts *o,
 		return;
 	}
 	b->state = to;
+	memctl_changed = true;
 	tl->done++;
 	report(j, b, "done", from, to, word, ms, 0, retries, NULL);
 }
@@ -836,8 +908,9 @@ static void change_block(struct memtree *t, const struct opts *o,
 static int change_blocks(struct memtree *t, const struct opts *o)
 {
 	bool down = o->cmd == CMD_OFFLINE || o->cmd == CMD_DEPOPULATE;
-	struct json js = { 0 }, *j = o->json ? &js : NULL;
+	struct libscols_table *j = NULL;
 	struct tally tl = { 0 };
+	int ret;
 	bool writes = false;
 	size_t i, k;
 
@@ -887,11 +960,10 @@ static int change_blocks(struct memtree *t, const struct opts *o)
 	}
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (j) {
-		json_begin(j, NULL, '{');
-		json_str(j, "command", cmd_names[o->cmd]);
-		json_bool(j, "dry_run", o->dry_run);
-		json_begin(j, "results", '[');
+	if (o->json) {
+		struct out_opts oo = { .json = true };
+
+		j = results_table(&oo);
 	}
 	for (k = 0; k < t->nr_blocks; k++) {
 		struct mblock *b = &t->blocks[down ? t->nr_blocks - 1 - k : k];
@@ -900,18 +972,12 @@ static int change_blocks(struct memtree *t, const struct opts *o)
 			change_block(t, o, b, j, &tl);
 	}
 	if (j) {
-		json_end(j, ']');
-		json_begin(j, "summary", '{');
-		json_int(j, "done", tl.done);
-		json_int(j, "already", tl.already);
-		json_int(j, "failed", tl.failed);
-		if (o->dry_run)
-			json_int(j, "dry_run", tl.planned);
-		json_end(j, '}');
-		json_end(j, '}');
+		struct results_extra x = { o, &tl };
+
+		ret = out_table_print(j, results_json, &x);
+		if (ret)
+			return ret;
 	}
-	if (fflush(stdout))
-		return EXIT_ENV;
 	if (tl.failed) {
 		warnx_("%u of %u blocks failed", tl.failed,
 		       tl.done + tl.already + tl.failed + tl.planned);
@@ -927,6 +993,7 @@ int main(int argc, char **argv)
 	struct target *tgs;
 	int first, ntg = 0, i, ret;
 
+	memctl_init();
 	if (argc > 1 && !strcmp(argv[1], "region"))
 		return region_main(argc - 1, argv + 1);
 

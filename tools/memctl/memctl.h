@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -56,6 +57,8 @@ struct memtree {
 
 /* util.c */
 extern const char *progname;
+extern bool memctl_changed;
+void memctl_init(void);
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *xmalloc(size_t sz);
 void *xrealloc(void *p, size_t sz);
@@ -79,28 +82,36 @@ char *mblock_attr_path(struct memtree *t, struct mblock *b,
 		       const char *attr);
 
 /* output.c */
-struct json {
-	int depth;
-	bool need_comma;
-};
-
-void json_begin(struct json *j, const char *key, char c);
-void json_end(struct json *j, char c);
-void json_str(struct json *j, const char *key, const char *val);
-void json_u64(struct json *j, const char *key, uint64_t val);
-void json_int(struct json *j, const char *key, long long val);
-void json_double(struct json *j, const char *key, double val);
-void json_bool(struct json *j, const char *key, bool val);
-void json_null(struct json *j, const char *key);
-
-struct list_opts {
-	const char *columns;		/* -o list or NULL for default */
-	const char *split;		/* --split list or NULL */
-	bool all;
-	bool bytes;
+struct out_opts {
 	bool json;
 	bool raw;
+	bool pairs;			/* -P: KEY="value" pairs */
 	bool noheadings;
+};
+
+struct libscols_table;
+struct libscols_column;
+struct libscols_line;
+
+struct libscols_table *out_table_new(const char *name,
+				     const struct out_opts *o);
+struct libscols_column *out_column(struct libscols_table *tb,
+				   const char *name, int flags, int json_type);
+struct libscols_line *out_line(struct libscols_table *tb);
+void out_cell(struct libscols_line *ln, size_t col, const char *val);
+void out_cellf(struct libscols_line *ln, size_t col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void out_json_str(FILE *f, const char *s);
+int out_table_print(struct libscols_table *tb,
+		    void (*extra)(FILE *f, void *arg), void *arg);
+
+struct list_opts {
+	struct out_opts out;
+	const char *columns;		/* -o list or NULL for default */
+	const char *split;		/* --split list or NULL */
+	bool all_columns;		/* --output-all */
+	bool all;
+	bool bytes;
 	int summary;			/* SUMMARY_* */
 };
 

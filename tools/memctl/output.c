@@ -1,144 +1,148 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memctl - JSON writer and the block listing (table, raw, JSON)
- *
- * The output is hand-rolled rather than built on libsmartcols: Debian's
- * libsmartcols-dev ships only a shared library, and memctl must also link
- * statically for the arm64 guest.  The formats follow lsmem: aligned
- * columns, raw mode with "\x20"-style escapes, JSON with lower-case column
- * names as keys.
+ * memctl - output through libsmartcols, the library lsmem uses: the block
+ * listing (table, raw, key="value" pairs, JSON in lsmem's shape) and the
+ * tables of the other commands. JSON documents are libsmartcols' tables;
+ * out_table_print() adds memctl's own top-level keys (a summary, the
+ * command) after the table's array.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <libsmartcols.h>
+
 #include "memctl.h"
 
-/* ---- JSON ---------------------------------------------------------- */
+/* ---- tables -------------------------------------------------------- */
 
-/* Length of a valid UTF-8 sequence at @s, or 0 if it is not valid. */
-static int utf8_len(const unsigned char *s)
+struct libscols_table *out_table_new(const char *name, const struct out_opts *o)
 {
-	int len, i;
+	struct libscols_table *tb = scols_new_table();
 
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	/* overlong or surrogate forms */
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return len;
-}
-
-static void json_puts(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	int n;
-
-	putchar('"');
-	while (*s) {
-		n = *s >= 0x80 ? utf8_len(s) : 0;
-		if (*s == '"' || *s == '\\') {
-			printf("\\%c", *s++);
-		} else if (*s < 0x20 || *s == 0x7f) {
-			printf("\\u%04x", *s++);
-		} else if (*s < 0x80) {
-			putchar(*s++);
-		} else if (n) {
-			fwrite(s, 1, n, stdout);
-			s += n;
-		} else {
-			fputs("\\ufffd", stdout);	/* not UTF-8 */
-			s++;
-		}
+	if (!tb) {
+		warnx_("cannot allocate the output table");
+		exit(EXIT_ENV);
 	}
-	putchar('"');
+	scols_table_set_name(tb, name);
+	scols_table_enable_json(tb, o->json);
+	scols_table_enable_raw(tb, o->raw);
+	scols_table_enable_export(tb, o->pairs);
+	scols_table_enable_noheadings(tb, o->noheadings);
+	return tb;
 }
 
-static void json_prefix(struct json *j, const char *key)
+struct libscols_column *out_column(struct libscols_table *tb,
+				   const char *name, int flags, int json_type)
 {
-	if (j->need_comma)
-		putchar(',');
-	if (j->depth)
-		printf("\n%*s", 2 * j->depth, "");
-	if (key) {
-		json_puts(key);
-		fputs(": ", stdout);
+	struct libscols_column *cl = scols_table_new_column(tb, name, 0, flags);
+
+	if (!cl || scols_column_set_json_type(cl, json_type)) {
+		warnx_("cannot allocate the output table");
+		exit(EXIT_ENV);
 	}
-	j->need_comma = true;
+	return cl;
 }
 
-void json_begin(struct json *j, const char *key, char c)
+struct libscols_line *out_line(struct libscols_table *tb)
 {
-	json_prefix(j, key);
-	putchar(c);
-	j->depth++;
-	j->need_comma = false;
+	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+
+	if (!ln) {
+		warnx_("cannot allocate the output table");
+		exit(EXIT_ENV);
+	}
+	return ln;
 }
 
-void json_end(struct json *j, char c)
+/* Set cell @col of @ln; @val may be NULL (empty: null in JSON). */
+void out_cell(struct libscols_line *ln, size_t col, const char *val)
 {
-	bool empty = !j->need_comma;
-
-	j->depth--;
-	if (!empty)
-		printf("\n%*s", 2 * j->depth, "");
-	putchar(c);
-	j->need_comma = true;
-	if (!j->depth)
-		putchar('\n');
+	if (scols_line_set_data(ln, col, val)) {
+		warnx_("cannot allocate the output table");
+		exit(EXIT_ENV);
+	}
 }
 
-void json_str(struct json *j, const char *key, const char *val)
+void out_cellf(struct libscols_line *ln, size_t col, const char *fmt, ...)
 {
-	json_prefix(j, key);
-	if (val)
-		json_puts(val);
-	else
-		fputs("null", stdout);
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0) {
+		warnx_("out of memory");
+		exit(EXIT_ENV);
+	}
+	va_end(ap);
+	if (scols_line_refer_data(ln, col, s)) {
+		free(s);
+		warnx_("cannot allocate the output table");
+		exit(EXIT_ENV);
+	}
 }
 
-void json_u64(struct json *j, const char *key, uint64_t val)
+/* A JSON string for the keys memctl adds; @s is ASCII from memctl. */
+void out_json_str(FILE *f, const char *s)
 {
-	json_prefix(j, key);
-	printf("%" PRIu64, val);
+	putc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			putc(*s, f);
+	}
+	putc('"', f);
 }
 
-void json_int(struct json *j, const char *key, long long val)
+/*
+ * Print @tb. For JSON, @extra (if not NULL) prints further top-level keys,
+ * each as ',\n   "key": value', which go after the table's array inside
+ * its object. Returns 0, or EXIT_ENV after a message.
+ */
+int out_table_print(struct libscols_table *tb,
+		    void (*extra)(FILE *f, void *arg), void *arg)
 {
-	json_prefix(j, key);
-	printf("%lld", val);
-}
+	char *data = NULL;
+	size_t len;
+	int ret = 0;
 
-void json_double(struct json *j, const char *key, double val)
-{
-	json_prefix(j, key);
-	printf("%.3f", val);
-}
-
-void json_bool(struct json *j, const char *key, bool val)
-{
-	json_prefix(j, key);
-	fputs(val ? "true" : "false", stdout);
-}
-
-void json_null(struct json *j, const char *key)
-{
-	json_prefix(j, key);
-	fputs("null", stdout);
+	if (!extra || !scols_table_is_json(tb)) {
+		if (scols_print_table(tb))
+			ret = EXIT_ENV;
+		goto out;
+	}
+	if (scols_print_table_to_string(tb, &data) || !data) {
+		ret = EXIT_ENV;
+		goto out;
+	}
+	len = strlen(data);
+	while (len && isspace((unsigned char)data[len - 1]))
+		len--;
+	if (!len || data[len - 1] != '}') {
+		warnx_("unexpected JSON from libsmartcols");
+		ret = EXIT_ENV;
+		goto out;
+	}
+	len--;
+	while (len && isspace((unsigned char)data[len - 1]))
+		len--;
+	fwrite(data, 1, len, stdout);
+	extra(stdout, arg);
+	fputs("\n}\n", stdout);
+out:
+	free(data);
+	scols_unref_table(tb);
+	if (ret)
+		warnx_("cannot print the output table");
+	return ret;
 }
 
 /* ---- columns ------------------------------------------------------- */
@@ -163,6 +167,7 @@ struct coldesc {
 	const char *help;
 	bool right;		/* right-aligned in tables */
 	bool split;		/* can split ranges (--split) */
+	int json;		/* SCOLS_JSON_* (string by default) */
 };
 
 static const struct coldesc cols[NR_COLS] = {
@@ -172,15 +177,15 @@ static const struct coldesc cols[NR_COLS] = {
 	[COL_SIZE]	= { "SIZE", "size of the range", true },
 	[COL_STATE]	= { "STATE", "state of the blocks", false, true },
 	[COL_REMOVABLE]	= { "REMOVABLE", "kernel reports the blocks removable",
-			    false, true },
+			    false, true, SCOLS_JSON_BOOLEAN_OPTIONAL },
 	[COL_BLOCK]	= { "BLOCK", "block index or index range", true },
-	[COL_NODE]	= { "NODE", "NUMA node", true, true },
+	[COL_NODE]	= { "NODE", "NUMA node", true, true, SCOLS_JSON_NUMBER },
 	[COL_ZONES]	= { "ZONES", "valid zones (zone of an online block)",
 			    false, true },
 	[COL_OWNER]	= { "OWNER", "owning /proc/iomem resource (driver)",
 			    false, true },
 	[COL_DEPOP]	= { "DEPOP", "eligible for offline_depopulated",
-			    false, true },
+			    false, true, SCOLS_JSON_BOOLEAN },
 };
 
 static const int default_cols[] = {
@@ -277,10 +282,13 @@ static bool same_row(const struct mblock *a, const struct mblock *b,
 
 static const char *yesno(enum tristate v)
 {
-	return v == TS_UNKNOWN ? "-" : v == TS_YES ? "yes" : "no";
+	return v == TS_UNKNOWN ? NULL : v == TS_YES ? "yes" : "no";
 }
 
-/* Text of a table cell, allocated. */
+/*
+ * Text of a cell, allocated, or NULL for "unknown": empty in JSON (null)
+ * and in pairs, "-" in tables.
+ */
 static char *cell_text(struct memtree *t, const struct row *r, int col,
 		       bool bytes)
 {
@@ -288,6 +296,7 @@ static char *cell_text(struct memtree *t, const struct row *r, int col,
 	uint64_t size = r->nblocks * t->block_size;
 	uint64_t end = b->start + size - 1;
 	unsigned long last = b->index + r->nblocks - 1;
+	const char *v;
 	char *s;
 
 	switch (col) {
@@ -305,155 +314,35 @@ static char *cell_text(struct memtree *t, const struct row *r, int col,
 	case COL_STATE:
 		return xstrdup(state_name(b->state));
 	case COL_REMOVABLE:
-		return xstrdup(yesno(b->removable));
+		v = yesno(b->removable);
+		return v ? xstrdup(v) : NULL;
 	case COL_BLOCK:
 		if (r->nblocks == 1)
 			return xasprintf("%lu", b->index);
 		return xasprintf("%lu-%lu", b->index, last);
 	case COL_NODE:
-		if (b->node < 0)
-			return xstrdup("-");
-		return xasprintf("%d", b->node);
+		return b->node < 0 ? NULL : xasprintf("%d", b->node);
 	case COL_ZONES:
-		s = xstrdup(b->zones ? b->zones : "-");
+		v = b->zones;
 		break;
 	case COL_OWNER:
-		s = xstrdup(b->owner ? b->owner : "-");
+		v = b->owner;
 		break;
 	case COL_DEPOP:
 		return xstrdup(b->depop ? "yes" : "no");
 	default:
-		return xstrdup("?");
+		return NULL;
 	}
+	if (!v)
+		return NULL;
+	s = xstrdup(v);
 	sanitize(s);
 	return s;
-}
-
-static void json_cell(struct json *j, struct memtree *t, const struct row *r,
-		      int col, bool bytes)
-{
-	const struct mblock *b = r->first;
-	char *key = xstrdup(cols[col].name), *p, *s;
-
-	for (p = key; *p; p++)
-		*p = tolower((unsigned char)*p);
-	switch (col) {
-	case COL_SIZE:
-		if (bytes) {
-			json_u64(j, key, r->nblocks * t->block_size);
-			break;
-		}
-		/* fall through */
-	case COL_RANGE:
-	case COL_START:
-	case COL_END:
-	case COL_STATE:
-	case COL_BLOCK:
-		s = cell_text(t, r, col, bytes);
-		json_str(j, key, s);
-		free(s);
-		break;
-	case COL_REMOVABLE:
-		if (b->removable == TS_UNKNOWN)
-			json_null(j, key);
-		else
-			json_bool(j, key, b->removable == TS_YES);
-		break;
-	case COL_NODE:
-		if (b->node < 0)
-			json_null(j, key);
-		else
-			json_int(j, key, b->node);
-		break;
-	case COL_ZONES:
-		json_str(j, key, b->zones);
-		break;
-	case COL_OWNER:
-		json_str(j, key, b->owner);
-		break;
-	case COL_DEPOP:
-		json_bool(j, key, b->depop);
-		break;
-	}
-	free(key);
-}
-
-/* lsmem/libsmartcols raw mode: escape blanks, backslash, non-printables */
-static void raw_puts(const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c <= 0x20 || c == '\\' || c == 0x7f)
-			printf("\\x%02x", c);
-		else
-			putchar(c);
-	}
-}
-
-static void print_table(struct memtree *t, const struct list_opts *o,
-			const struct row *rows, size_t nrows,
-			const int *colv, int ncols)
-{
-	size_t width[64] = { 0 };
-	char **cells;
-	size_t i;
-	int c;
-
-	cells = xmalloc(nrows * ncols * sizeof(*cells) + 1);
-	for (c = 0; c < ncols; c++)
-		width[c] = o->noheadings ? 0 : strlen(cols[colv[c]].name);
-	for (i = 0; i < nrows; i++) {
-		for (c = 0; c < ncols; c++) {
-			char *s = cell_text(t, &rows[i], colv[c], o->bytes);
-
-			cells[i * ncols + c] = s;
-			if (strlen(s) > width[c])
-				width[c] = strlen(s);
-		}
-	}
-
-	for (i = 0; i <= nrows; i++) {
-		if (i == 0 && o->noheadings)
-			continue;
-		for (c = 0; c < ncols; c++) {
-			const char *s = i ? cells[(i - 1) * ncols + c] :
-					    cols[colv[c]].name;
-			bool last = c == ncols - 1;
-
-			if (c)
-				putchar(' ');
-			if (o->raw)
-				raw_puts(s);
-			else if (cols[colv[c]].right)
-				printf("%*s", (int)width[c], s);
-			else
-				printf("%-*s", last ? 0 : (int)width[c], s);
-		}
-		putchar('\n');
-	}
-	for (i = 0; i < nrows * ncols; i++)
-		free(cells[i]);
-	free(cells);
 }
 
 static char *fmt_size(uint64_t v, bool bytes)
 {
 	return bytes ? xasprintf("%" PRIu64, v) : size_to_human(v);
-}
-
-static void json_size(struct json *j, const char *key, uint64_t v,
-		      bool bytes)
-{
-	char *s;
-
-	if (bytes) {
-		json_u64(j, key, v);
-		return;
-	}
-	s = size_to_human(v);
-	json_str(j, key, s);
-	free(s);
 }
 
 /* transient and broken states only when there are such blocks */
@@ -462,24 +351,51 @@ static bool summary_shows(int s, const uint64_t *total)
 	return total[s] || (s != MS_UNKNOWN && s != MS_GOING_OFFLINE);
 }
 
+struct summary {
+	struct memtree *t;
+	const struct list_opts *o;
+	const uint64_t *total;
+};
+
+static void json_size(FILE *f, const char *key, uint64_t v, bool bytes,
+		      bool first)
+{
+	char *s;
+
+	fprintf(f, "%s\n      ", first ? "" : ",");
+	out_json_str(f, key);
+	if (bytes) {
+		fprintf(f, ": %" PRIu64, v);
+		return;
+	}
+	s = size_to_human(v);
+	fputs(": ", f);
+	out_json_str(f, s);
+	free(s);
+}
+
+/* The "summary" key of the JSON listing. */
+static void json_summary(FILE *f, void *arg)
+{
+	const struct summary *sm = arg;
+	int s;
+
+	fputs(",\n   \"summary\": {", f);
+	json_size(f, "block_size", sm->t->block_size, sm->o->bytes, true);
+	for (s = 0; s < MS_NR; s++)
+		if (summary_shows(s, sm->total))
+			json_size(f, state_name(s), sm->total[s],
+				  sm->o->bytes, false);
+	fputs("\n   }", f);
+}
+
+/* The summary after a table, like lsmem's: labels left, values right. */
 static void print_summary(struct memtree *t, const struct list_opts *o,
-			  struct json *j, uint64_t *total)
+			  const uint64_t *total)
 {
 	char *val[MS_NR + 1] = { NULL };
 	int s, w = 0;
 
-	if (j) {
-		json_begin(j, "summary", '{');
-		json_size(j, "block_size", t->block_size, o->bytes);
-		for (s = 0; s < MS_NR; s++)
-			if (summary_shows(s, total))
-				json_size(j, state_name(s), total[s],
-					  o->bytes);
-		json_end(j, '}');
-		return;
-	}
-
-	/* like lsmem: labels left, values right-aligned in one column */
 	val[MS_NR] = fmt_size(t->block_size, o->bytes);
 	w = strlen(val[MS_NR]);
 	for (s = 0; s < MS_NR; s++) {
@@ -503,15 +419,19 @@ static void print_summary(struct memtree *t, const struct list_opts *o,
 
 int list_blocks(struct memtree *t, const struct list_opts *o, bool filtered)
 {
-	int colv[64], ncols;
+	int colv[NR_COLS * 4], ncols, c;
 	bool split[NR_COLS] = { false };
 	uint64_t total[MS_NR] = { 0 };
+	struct summary sm = { t, o, total };
+	struct libscols_table *tb;
 	struct row *rows;
 	size_t nrows = 0, i;
-	struct json js = { 0 }, *j = o->json ? &js : NULL;
-	int summary = o->summary;
+	int summary = o->summary, ret = 0;
 
-	if (o->columns) {
+	if (o->all_columns) {
+		for (ncols = 0; ncols < NR_COLS; ncols++)
+			colv[ncols] = ncols;
+	} else if (o->columns) {
 		ncols = parse_columns(o->columns, colv, ARRAY_SIZE(colv));
 		if (ncols < 0)
 			return EXIT_USAGE;
@@ -525,15 +445,19 @@ int list_blocks(struct memtree *t, const struct list_opts *o, bool filtered)
 	} else if (o->split) {
 		const char *p = o->split;
 
+		if (!*p) {
+			warnx_("--split: empty column list (use 'none' to merge every run)");
+			return EXIT_USAGE;
+		}
 		while (*p) {
 			size_t len = strcspn(p, ",");
-			int c = col_lookup(p, len);
+			int col = col_lookup(p, len);
 
-			if (c < 0 || !cols[c].split) {
+			if (col < 0 || !cols[col].split) {
 				warnx_("cannot split on '%.*s'", (int)len, p);
 				return EXIT_USAGE;
 			}
-			split[c] = true;
+			split[col] = true;
 			p += len;
 			if (*p == ',')
 				p++;
@@ -544,7 +468,8 @@ int list_blocks(struct memtree *t, const struct list_opts *o, bool filtered)
 	}
 
 	if (summary == SUMMARY_DEFAULT)
-		summary = o->raw ? SUMMARY_NEVER : SUMMARY_ALWAYS;
+		summary = o->out.raw || o->out.pairs ? SUMMARY_NEVER :
+						       SUMMARY_ALWAYS;
 
 	rows = xmalloc((t->nr_blocks + 1) * sizeof(*rows));
 	for (i = 0; i < t->nr_blocks; i++) {
@@ -565,33 +490,40 @@ int list_blocks(struct memtree *t, const struct list_opts *o, bool filtered)
 		nrows++;
 	}
 
-	if (j) {
-		json_begin(j, NULL, '{');
-		if (summary != SUMMARY_ONLY) {
-			json_begin(j, "memory", '[');
-			for (i = 0; i < nrows; i++) {
-				int c;
+	if (summary == SUMMARY_ONLY && !o->out.json) {
+		print_summary(t, o, total);
+		goto out;
+	}
 
-				json_begin(j, NULL, '{');
-				for (c = 0; c < ncols; c++)
-					json_cell(j, t, &rows[i], colv[c],
-						  o->bytes);
-				json_end(j, '}');
-			}
-			json_end(j, ']');
-		}
-		if (summary != SUMMARY_NEVER)
-			print_summary(t, o, j, total);
-		json_end(j, '}');
-	} else {
-		if (summary != SUMMARY_ONLY)
-			print_table(t, o, rows, nrows, colv, ncols);
-		if (summary != SUMMARY_NEVER) {
-			if (summary != SUMMARY_ONLY)
-				putchar('\n');
-			print_summary(t, o, NULL, total);
+	tb = out_table_new("memory", &o->out);
+	for (c = 0; c < ncols; c++) {
+		const struct coldesc *cd = &cols[colv[c]];
+		int json = cd->json;
+
+		if (colv[c] == COL_SIZE && o->bytes)
+			json = SCOLS_JSON_NUMBER;
+		out_column(tb, cd->name, cd->right ? SCOLS_FL_RIGHT : 0, json);
+	}
+	for (i = 0; summary != SUMMARY_ONLY && i < nrows; i++) {
+		struct libscols_line *ln = out_line(tb);
+
+		for (c = 0; c < ncols; c++) {
+			char *v = cell_text(t, &rows[i], colv[c], o->bytes);
+
+			if (!v && !o->out.json && !o->out.pairs)
+				v = xstrdup("-");
+			if (v)
+				out_cellf(ln, c, "%s", v);
+			free(v);
 		}
 	}
+	ret = out_table_print(tb, summary != SUMMARY_NEVER ? json_summary :
+			      NULL, &sm);
+	if (!ret && summary != SUMMARY_NEVER && !o->out.json) {
+		putchar('\n');
+		print_summary(t, o, total);
+	}
+out:
 	free(rows);
-	return fflush(stdout) ? EXIT_ENV : EXIT_OK;
+	return ret;
 }

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libsmartcols.h>
+
 #include "memctl.h"
 
 #define REGION_DIR	"sys/kernel/config/memregion"
@@ -146,10 +148,11 @@ static int region_list(const struct region_opts *o)
 {
 	char start[64], size[64], type[64], enable[16];
 	char *dir = region_path(o, NULL, NULL);
+	struct out_opts oo = { .json = o->json };
+	struct libscols_table *tb;
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, i;
-	struct json j = { 0 };
 	DIR *d;
 
 	d = opendir(dir);
@@ -165,39 +168,28 @@ static int region_list(const struct region_opts *o)
 	closedir(d);
 	qsort(names, n, sizeof(*names), name_cmp);
 
-	if (o->json) {
-		json_begin(&j, NULL, '{');
-		json_begin(&j, "regions", '[');
-	} else {
-		printf("%-16s %-18s %-18s %-20s %s\n", "NAME", "START", "SIZE",
-		       "ONLINE_TYPE", "ENABLED");
-	}
+	tb = out_table_new("regions", &oo);
+	out_column(tb, "NAME", 0, SCOLS_JSON_STRING);
+	out_column(tb, "START", 0, SCOLS_JSON_STRING);
+	out_column(tb, "SIZE", 0, SCOLS_JSON_STRING);
+	out_column(tb, "ONLINE_TYPE", 0, SCOLS_JSON_STRING);
+	out_column(tb, "ENABLED", 0, SCOLS_JSON_BOOLEAN);
 	for (i = 0; i < n; i++) {
+		struct libscols_line *ln = out_line(tb);
+
 		region_read(o, names[i], "start", start, sizeof(start));
 		region_read(o, names[i], "size", size, sizeof(size));
 		region_read(o, names[i], "online_type", type, sizeof(type));
 		region_read(o, names[i], "enable", enable, sizeof(enable));
-		if (o->json) {
-			json_begin(&j, NULL, '{');
-			json_str(&j, "name", names[i]);
-			json_str(&j, "start", start);
-			json_str(&j, "size", size);
-			json_str(&j, "online_type", type);
-			json_bool(&j, "enabled", !strcmp(enable, "1"));
-			json_end(&j, '}');
-		} else {
-			printf("%-16s %-18s %-18s %-20s %s\n", names[i], start,
-			       size, type, !strcmp(enable, "1") ? "yes" : "no");
-		}
+		out_cell(ln, 0, names[i]);
+		out_cell(ln, 1, start);
+		out_cell(ln, 2, size);
+		out_cell(ln, 3, type);
+		out_cell(ln, 4, !strcmp(enable, "1") ? "yes" : "no");
 		free(names[i]);
 	}
-	if (o->json) {
-		json_end(&j, ']');
-		json_end(&j, '}');
-		putchar('\n');
-	}
 	free(names);
-	return EXIT_OK;
+	return out_table_print(tb, NULL, NULL);
 }
 
 static double ms_since(const struct timespec *t0)

@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <locale.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,37 @@
 #include "memctl.h"
 
 const char *progname = "memctl";
+bool memctl_changed;
+
+/*
+ * At exit: a failed write to stdout (a full disk, a closed descriptor) is
+ * an error like any other, as util-linux's tools treat it. The exit code
+ * tells whether a state was changed before.
+ */
+static void close_stdout(void)
+{
+	int bad = ferror(stdout), err = 0;
+
+	if (fclose(stdout)) {
+		bad = 1;
+		err = errno;
+	}
+	if (bad) {
+		if (err)
+			warnx_("write error: %s", strerror(err));
+		else
+			warnx_("write error");
+		_exit(memctl_changed ? EXIT_PARTIAL : EXIT_ENV);
+	}
+	if (ferror(stderr) || fclose(stderr))
+		_exit(memctl_changed ? EXIT_PARTIAL : EXIT_ENV);
+}
+
+void memctl_init(void)
+{
+	setlocale(LC_ALL, "");
+	atexit(close_stdout);
+}
 
 void warnx_(const char *fmt, ...)
 {
@@ -197,10 +229,49 @@ char *size_to_human(uint64_t bytes)
 	return xasprintf("%llu%c", (unsigned long long)whole, units[i]);
 }
 
-/* Make a string from the kernel safe for a terminal. */
-void sanitize(char *s)
+/* Length of a valid UTF-8 sequence at @s, or 0 if it is not valid. */
+static int utf8_len(const unsigned char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
+	int len, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* overlong or surrogate forms */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+/*
+ * Make a string from the kernel safe for a terminal and for JSON: control
+ * characters and bytes that are not UTF-8 become '?'.
+ */
+void sanitize(char *str)
+{
+	unsigned char *s = (unsigned char *)str;
+	int n;
+
+	while (*s) {
+		if (*s < 0x20 || *s == 0x7f) {
+			*s++ = '?';
+		} else if (*s < 0x80) {
+			s++;
+		} else {
+			n = utf8_len(s);
+			if (n)
+				s += n;
+			else
+				*s++ = '?';
+		}
+	}
 }
