@@ -35,6 +35,7 @@ enum command {
 	CMD_DEPOPULATE,
 	CMD_POPULATE,
 	CMD_UDEV_ENV,
+	CMD_REGION,
 };
 
 static const char *const cmd_names[] = {
@@ -44,6 +45,7 @@ static const char *const cmd_names[] = {
 	[CMD_DEPOPULATE] = "depopulate",
 	[CMD_POPULATE]	 = "populate",
 	[CMD_UDEV_ENV]	 = "udev-env",
+	[CMD_REGION]	 = "region",
 };
 
 enum target_kind { T_INDEX, T_ADDR, T_SIZE, T_OWNER };
@@ -61,6 +63,7 @@ struct opts {
 	struct list_opts list;
 	const char *root;
 	const char *config;		/* --config (udev-env) */
+	const char *online_type;	/* --online-type (region create) */
 	const char *owner;		/* --owner filter */
 	const char *online_word;	/* online, online_{kernel,movable} */
 	bool dry_run;
@@ -89,7 +92,9 @@ static void usage(void)
 " %1$s offline [options] TARGET...\n"
 " %1$s depopulate [options] TARGET...\n"
 " %1$s populate [options] TARGET...\n"
-" %1$s region [list|create|delete] ...   (see '%1$s region --help')\n"
+" %1$s region [list] [--json|--raw|--pairs] [--noheadings]\n"
+" %1$s region create NAME START SIZE [--online-type TYPE] [--dry-run]\n"
+" %1$s region delete NAME [--dry-run]\n"
 " %1$s udev-env [--config FILE] memoryN   properties for udev (see memctl(8))\n"
 "\n"
 "List memory blocks and change their state, including offline_depopulated\n"
@@ -129,6 +134,12 @@ static void usage(void)
 "     --movable             online to ZONE_MOVABLE (online_movable)\n"
 "     --retry N             retry a busy offline up to N times\n"
 "\n"
+"region: memregion regions, RAM withheld at boot (mem=) and hot-added\n"
+"through configfs; create makes, configures and enables one, delete\n"
+"disables and removes it. START and SIZE are block-aligned.\n"
+"     --online-type TYPE    default, offline, offline_depopulated, online,\n"
+"                           online_kernel or online_movable\n"
+"\n"
 "udev-env options:\n"
 "     --config FILE         policy file (default /etc/memctl/depopulate.conf\n"
 "                           under --sysfs-root)\n"
@@ -152,7 +163,32 @@ enum {
 	OPT_RETRY,
 	OPT_CONFIG,
 	OPT_OUTPUT_ALL,
+	OPT_ONLINE_TYPE,
 };
+
+/*
+ * --sysfs-root (or MEMCTL_SYSFS_ROOT) must name a directory: an empty
+ * value, as a script with an unset variable passes, must not mean the
+ * real system.
+ */
+static int check_root(struct opts *o)
+{
+	struct stat st;
+
+	if (!o->root) {
+		o->root = "/";
+		return 0;
+	}
+	if (!*o->root) {
+		warnx_("--sysfs-root or MEMCTL_SYSFS_ROOT is empty; it must name a directory");
+		return EXIT_USAGE;
+	}
+	if (stat(o->root, &st) || !S_ISDIR(st.st_mode)) {
+		warnx_("--sysfs-root %s: not a directory", o->root);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
 
 static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 {
@@ -175,20 +211,19 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		{ "movable",	no_argument,		NULL, OPT_MOVABLE },
 		{ "retry",	required_argument,	NULL, OPT_RETRY },
 		{ "config",	required_argument,	NULL, OPT_CONFIG },
+		{ "online-type", required_argument,	NULL, OPT_ONLINE_TYPE },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
-	int c;
+	int c, ret;
 
 	o->online_word = "online";
 	o->root = getenv("MEMCTL_SYSFS_ROOT");
-	if (!o->root || !*o->root)
-		o->root = "/";
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "abJnPo:rS:hV", longopts,
+	while ((c = getopt_long(argc, argv, ":abJnPo:rS:hV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'a':
@@ -250,6 +285,14 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		case OPT_SYSFS_ROOT:
 			o->root = optarg;
 			break;
+		case OPT_ONLINE_TYPE:
+			o->online_type = optarg;
+			break;
+		case ':':
+			warnx_("option '%s' requires an argument",
+			       argv[optind - 1]);
+			fprintf(stderr, "Try '%s --help'.\n", progname);
+			return EXIT_USAGE;
 		case OPT_DRY_RUN:
 			o->dry_run = true;
 			o->change_only_opt = "--dry-run";
@@ -302,6 +345,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		}
 	}
 
+	ret = check_root(o);
+	if (ret)
+		return ret;
+
 	*first = optind;
 	o->cmd = CMD_LIST;
 	if (optind < argc) {
@@ -321,6 +368,20 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		}
 	}
 
+	if (o->cmd == CMD_REGION) {
+		if (o->owner || o->force || o->retry ||
+		    strcmp(o->online_word, "online") || o->config ||
+		    o->list.columns || o->list.all_columns || o->list.all ||
+		    o->list.bytes || o->list.split || o->list.summary) {
+			warnx_("region takes --json, --raw, --pairs, --noheadings, --dry-run and --online-type");
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (o->online_type) {
+		warnx_("--online-type only applies to 'region create'");
+		return EXIT_USAGE;
+	}
 	if (o->cmd == CMD_UDEV_ENV) {
 		if (o->list_only_opt || o->change_only_opt || o->json ||
 		    o->owner) {
@@ -699,49 +760,14 @@ static int resolve_targets(struct memtree *t, const struct opts *o,
 
 /* ---- changing state ------------------------------------------------ */
 
-static double ms_between(const struct timespec *a, const struct timespec *b)
-{
-	return (b->tv_sec - a->tv_sec) * 1e3 + (b->tv_nsec - a->tv_nsec) / 1e6;
-}
-
 /* Write @word to the block's state; returns 0 or a positive errno. */
 static int write_state(struct memtree *t, struct mblock *b, const char *word,
 		       double *ms)
 {
 	char *path = mblock_attr_path(t, b, "state");
-	char *buf = xasprintf("%s\n", word);
-	size_t len = strlen(buf);
-	struct timespec t0, t1;
-	struct stat st;
-	ssize_t n;
-	int fd, err = 0;
+	int err = write_word(path, word, ms);
 
-	fd = open(path, O_WRONLY | O_CLOEXEC);
 	free(path);
-	if (fd < 0) {
-		err = errno;
-		free(buf);
-		return err;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	n = write(fd, buf, len);
-	if (n < 0)
-		err = errno;
-	else if ((size_t)n != len)
-		err = EIO;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	/*
-	 * A fake tree (--sysfs-root) holds regular files: cut off what is
-	 * left of the previous word.  Not truncated on open, so that a
-	 * failed write leaves the file as it was, like the kernel's state.
-	 */
-	if (!err && !fstat(fd, &st) && S_ISREG(st.st_mode) &&
-	    ftruncate(fd, len))
-		err = errno;
-	if (close(fd) && !err)
-		err = errno;
-	*ms = ms_between(&t0, &t1);
-	free(buf);
 	return err;
 }
 
@@ -994,12 +1020,19 @@ int main(int argc, char **argv)
 	int first, ntg = 0, i, ret;
 
 	memctl_init();
-	if (argc > 1 && !strcmp(argv[1], "region"))
-		return region_main(argc - 1, argv + 1);
-
 	ret = parse_opts(argc, argv, &o, &first);
 	if (ret)
 		return ret;
+	if (o.cmd == CMD_REGION) {
+		struct region_args ra = {
+			.root = o.root,
+			.out = o.list.out,
+			.online_type = o.online_type,
+			.dry_run = o.dry_run,
+		};
+
+		return region_run(&ra, argv + first, argc - first);
+	}
 	if (o.cmd == CMD_UDEV_ENV)
 		return udev_env(o.root, o.config, argv[first]);
 

@@ -65,6 +65,9 @@ void *xrealloc(void *p, size_t sz);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int read_attr(const char *path, char *buf, size_t len);
+struct timespec;
+double ms_since(const struct timespec *t0);
+int write_word(const char *path, const char *word, double *ms);
 int parse_u64(const char *s, int base, uint64_t *val);
 int parse_size(const char *s, uint64_t *val);
 char *size_to_human(uint64_t bytes);
@@ -118,7 +121,16 @@ struct list_opts {
 enum { SUMMARY_DEFAULT, SUMMARY_NEVER, SUMMARY_ALWAYS, SUMMARY_ONLY };
 
 int list_blocks(struct memtree *t, const struct list_opts *o, bool filtered);
-int region_main(int argc, char **argv);
+
+/* region.c */
+struct region_args {
+	const char *root;		/* --sysfs-root, "/" by default */
+	struct out_opts out;
+	const char *online_type;
+	bool dry_run;
+};
+
+int region_run(const struct region_args *o, char **args, int nargs);
 
 /* udev.c */
 bool valid_owner_char(char c);

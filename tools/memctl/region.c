@@ -4,14 +4,15 @@
  * RAM the kernel withheld at boot as driver-managed memory
  * (/sys/kernel/config/memregion/NAME/{start,size,online_type,enable}).
  *
- *   memctl region [list] [--json]
+ *   memctl region [list] [--json|--raw|--pairs] [--noheadings]
  *   memctl region create NAME START SIZE [--online-type TYPE] [--dry-run]
  *   memctl region delete NAME [--dry-run]
+ *
+ * The options are parsed with memctl's others (memctl.c).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,30 +32,7 @@ static const char *const online_types[] = {
 	"online_kernel", "online_movable",
 };
 
-struct region_opts {
-	const char *root;
-	const char *online_type;
-	bool dry_run;
-	bool json;
-};
-
-static void region_usage(FILE *f)
-{
-	fprintf(f,
-"Usage:\n"
-" %1$s region [list] [--json]\n"
-" %1$s region create NAME START SIZE [--online-type TYPE] [--dry-run]\n"
-" %1$s region delete NAME [--dry-run]\n"
-"\n"
-"Regions of RAM that firmware described but the kernel did not take at boot\n"
-"(mem=), hot-added as driver-managed memory through configfs (memregion).\n"
-"create makes, configures and enables a region; delete disables it, which\n"
-"offlines and removes its memory, and removes it. TYPE is default,\n"
-"offline, offline_depopulated, online, online_kernel or online_movable.\n",
-		progname);
-}
-
-static char *region_path(const struct region_opts *o, const char *name,
+static char *region_path(const struct region_args *o, const char *name,
 			 const char *attr)
 {
 	if (!name)
@@ -65,29 +43,17 @@ static char *region_path(const struct region_opts *o, const char *name,
 }
 
 /* Write @val to a region attribute; 0 or a negative errno. */
-static int region_write(const struct region_opts *o, const char *name,
+static int region_write(const struct region_args *o, const char *name,
 			const char *attr, const char *val)
 {
 	char *path = region_path(o, name, attr);
-	ssize_t len = strlen(val), ret;
-	int fd, err = 0;
+	int err = write_word(path, val, NULL);
 
-	fd = open(path, O_WRONLY | O_TRUNC);
-	if (fd < 0) {
-		err = -errno;
-	} else {
-		ret = write(fd, val, len);
-		if (ret < 0)
-			err = -errno;
-		else if (ret != len)
-			err = -EIO;
-		close(fd);
-	}
 	free(path);
-	return err;
+	return -err;
 }
 
-static void region_read(const struct region_opts *o, const char *name,
+static void region_read(const struct region_args *o, const char *name,
 			const char *attr, char *buf, size_t len)
 {
 	char *path = region_path(o, name, attr);
@@ -124,7 +90,7 @@ static bool valid_online_type(const char *type)
 }
 
 /* The configfs directory must be there; exit code EXIT_ENV if it is not. */
-static int region_dir_check(const struct region_opts *o)
+static int region_dir_check(const struct region_args *o)
 {
 	char *dir = region_path(o, NULL, NULL);
 	struct stat st;
@@ -144,11 +110,10 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int region_list(const struct region_opts *o)
+static int region_list(const struct region_args *o)
 {
 	char start[64], size[64], type[64], enable[16];
 	char *dir = region_path(o, NULL, NULL);
-	struct out_opts oo = { .json = o->json };
 	struct libscols_table *tb;
 	struct dirent *de;
 	char **names = NULL;
@@ -168,7 +133,7 @@ static int region_list(const struct region_opts *o)
 	closedir(d);
 	qsort(names, n, sizeof(*names), name_cmp);
 
-	tb = out_table_new("regions", &oo);
+	tb = out_table_new("regions", &o->out);
 	out_column(tb, "NAME", 0, SCOLS_JSON_STRING);
 	out_column(tb, "START", 0, SCOLS_JSON_STRING);
 	out_column(tb, "SIZE", 0, SCOLS_JSON_STRING);
@@ -192,20 +157,42 @@ static int region_list(const struct region_opts *o)
 	return out_table_print(tb, NULL, NULL);
 }
 
-static double ms_since(const struct timespec *t0)
+/* The memory block size, or 0 after a message. */
+static uint64_t block_size(const struct region_args *o)
 {
-	struct timespec t1;
+	char *path = xasprintf("%s/sys/devices/system/memory/block_size_bytes",
+			       o->root);
+	char buf[64];
+	uint64_t bs = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1e3 +
-	       (t1.tv_nsec - t0->tv_nsec) / 1e6;
+	if (read_attr(path, buf, sizeof(buf)) || parse_u64(buf, 16, &bs) ||
+	    !bs || (bs & (bs - 1))) {
+		warnx_("%s: cannot read the memory block size", path);
+		bs = 0;
+	}
+	free(path);
+	return bs;
 }
 
-static int region_create(const struct region_opts *o, char **args, int nargs)
+/* Can we make regions? EXIT_ENV after a message if not. */
+static int region_dir_writable(const struct region_args *o)
+{
+	char *dir = region_path(o, NULL, NULL);
+	int ret = EXIT_OK;
+
+	if (faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS)) {
+		warnx_("%s: %s", dir, strerror(errno));
+		ret = EXIT_ENV;
+	}
+	free(dir);
+	return ret;
+}
+
+static int region_create(const struct region_args *o, char **args, int nargs)
 {
 	const char *name = args[0], *type = o->online_type;
 	char startbuf[32], sizebuf[32];
-	uint64_t start, size;
+	uint64_t start, size, bs;
 	struct timespec t0;
 	char *dir;
 	int err;
@@ -234,6 +221,17 @@ static int region_create(const struct region_opts *o, char **args, int nargs)
 	err = region_dir_check(o);
 	if (err)
 		return err;
+	bs = block_size(o);
+	if (!bs)
+		return EXIT_ENV;
+	if (start % bs || size % bs) {
+		char *h = size_to_human(bs);
+
+		warnx_("region %s: start and size must be multiples of the memory block size (%s)",
+		       name, h);
+		free(h);
+		return EXIT_USAGE;
+	}
 
 	dir = region_path(o, name, NULL);
 	if (!access(dir, F_OK)) {
@@ -250,12 +248,17 @@ static int region_create(const struct region_opts *o, char **args, int nargs)
 		return EXIT_OK;
 	}
 
+	err = region_dir_writable(o);
+	if (err) {
+		free(dir);
+		return err;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (mkdir(dir, 0755)) {
-		err = -errno;
-		warnx_("region %s: mkdir: %s", name, strerror(-err));
+		err = errno;
+		warnx_("region %s: mkdir: %s", name, strerror(err));
 		free(dir);
-		return EXIT_PARTIAL;
+		return err == EACCES || err == EPERM ? EXIT_ENV : EXIT_PARTIAL;
 	}
 	err = region_write(o, name, "start", startbuf);
 	if (!err)
@@ -278,7 +281,7 @@ static int region_create(const struct region_opts *o, char **args, int nargs)
 	return EXIT_OK;
 }
 
-static int region_delete(const struct region_opts *o, char **args, int nargs)
+static int region_delete(const struct region_args *o, char **args, int nargs)
 {
 	const char *name = args[0];
 	char enable[16];
@@ -311,6 +314,11 @@ static int region_delete(const struct region_opts *o, char **args, int nargs)
 		return EXIT_OK;
 	}
 
+	err = region_dir_writable(o);
+	if (err) {
+		free(dir);
+		return err;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!strcmp(enable, "1")) {
 		err = region_write(o, name, "enable", "0");
@@ -330,57 +338,37 @@ static int region_delete(const struct region_opts *o, char **args, int nargs)
 	return EXIT_OK;
 }
 
-int region_main(int argc, char **argv)
+int region_run(const struct region_args *o, char **args, int nargs)
 {
-	static const struct option longopts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "online-type", required_argument, NULL, 't' },
-		{ "sysfs-root", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct region_opts o = { 0 };
-	const char *cmd = "list";
-	int c;
+	const char *cmd = nargs ? args[0] : "list";
 
-	o.root = getenv("MEMCTL_SYSFS_ROOT");
-	optind = 1;
-	/* Options may come before or after the command and its arguments. */
-	while ((c = getopt_long(argc, argv, "nJt:R:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			o.dry_run = true;
-			break;
-		case 'J':
-			o.json = true;
-			break;
-		case 't':
-			o.online_type = optarg;
-			break;
-		case 'R':
-			o.root = optarg;
-			break;
-		case 'h':
-			region_usage(stdout);
-			return EXIT_OK;
-		default:
-			region_usage(stderr);
+	if (nargs) {
+		args++;
+		nargs--;
+	}
+	if (strcmp(cmd, "create") && o->online_type) {
+		warnx_("--online-type only applies to 'region create'");
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "list")) {
+		if (nargs) {
+			warnx_("region list: no argument expected");
 			return EXIT_USAGE;
 		}
+		if (o->dry_run) {
+			warnx_("--dry-run does not apply to 'region list'");
+			return EXIT_USAGE;
+		}
+		return region_list(o);
 	}
-	if (!o.root)
-		o.root = "";
-	if (optind < argc)
-		cmd = argv[optind++];
-
-	if (!strcmp(cmd, "list") && optind == argc)
-		return region_list(&o);
-	if (!strcmp(cmd, "create") && optind < argc)
-		return region_create(&o, argv + optind, argc - optind);
-	if (!strcmp(cmd, "delete") && optind < argc)
-		return region_delete(&o, argv + optind, argc - optind);
-	warnx_("region: unknown command or missing arguments: %s", cmd);
-	region_usage(stderr);
+	if (o->out.json || o->out.raw || o->out.pairs || o->out.noheadings) {
+		warnx_("listing options only apply to 'region list'");
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "create"))
+		return region_create(o, args, nargs);
+	if (!strcmp(cmd, "delete"))
+		return region_delete(o, args, nargs);
+	warnx_("region: unknown command '%s' (list, create or delete)", cmd);
 	return EXIT_USAGE;
 }

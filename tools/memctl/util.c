@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "memctl.h"
@@ -274,4 +276,52 @@ void sanitize(char *str)
 				*s++ = '?';
 		}
 	}
+}
+
+double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 +
+	       (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/*
+ * Write "@word\n" to a sysfs or configfs attribute: 0 or a positive errno.
+ * @ms (if not NULL) gets the duration of the write(), the time the kernel
+ * took. A fake tree (--sysfs-root) holds regular files: what is left of the
+ * previous word is cut off after a successful write, and not on open, so
+ * that a failed write leaves the file as it was, like the kernel's state.
+ */
+int write_word(const char *path, const char *word, double *ms)
+{
+	char *buf = xasprintf("%s\n", word);
+	size_t len = strlen(buf);
+	struct timespec t0;
+	struct stat st;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		free(buf);
+		return err;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = write(fd, buf, len);
+	if (n < 0)
+		err = errno;
+	else if ((size_t)n != len)
+		err = EIO;
+	if (ms)
+		*ms = ms_since(&t0);
+	if (!err && !fstat(fd, &st) && S_ISREG(st.st_mode) &&
+	    ftruncate(fd, len))
+		err = errno;
+	if (close(fd) && !err)
+		err = errno;
+	free(buf);
+	return err;
 }

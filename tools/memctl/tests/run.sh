@@ -424,7 +424,8 @@ run "$M"
 t "no memory directory: exit 3" rc_is 3
 t "no memory directory: message" err_has 'sys/devices/system/memory: No such file or directory'
 run "$T/nonexistent" offline 5
-t "missing root for a change: exit 3" rc_is 3
+t "--sysfs-root that is no directory: usage error, exit 2" \
+	eval 'rc_is 2 && err_has "nonexistent: not a directory"'
 
 E=$T/empty
 mktree "$E" 8000000
@@ -754,7 +755,8 @@ t "online runs in ascending order" \
 
 RG=$T/rg
 CFG=sys/kernel/config/memregion
-mkdir -p "$RG/$CFG/r1"
+mkdir -p "$RG/$CFG/r1" "$RG/$MEM"
+printf '8000000\n' > "$RG/$MEM/block_size_bytes"
 printf '0x80000000\n' > "$RG/$CFG/r1/start"
 printf '0x10000000\n' > "$RG/$CFG/r1/size"
 printf 'offline_depopulated\n' > "$RG/$CFG/r1/online_type"
@@ -785,6 +787,7 @@ t "region delete: unknown region is a usage error" eval 'rc_is 2 && err_has "no 
 region delete r1 --dry-run
 t "region delete --dry-run: writes nothing" \
 	eval 'rc_is 0 && out_has "would disable and remove" && [ "$(cat "$RG/$CFG/r1/enable")" = 1 ]'
+mkdir -p "$T/none"
 "$MEMCTL" region --sysfs-root "$T/none" list >"$T/out" 2>"$T/err"; rc=$?
 t "region: no configfs directory is an environment error" eval 'rc_is 3 && err_has CONFIG_MEMREGION_CONFIGFS'
 
@@ -834,6 +837,60 @@ std_tree "$T/full"
 "$MEMCTL" --sysfs-root "$T/full" --json offline 8 >/dev/full 2>"$T/err"; rc=$?
 t "offline --json >/dev/full: the block changed, the lost results are an error (exit 1)" \
 	eval 'rc_is 1 && err_has "write error" && state_is "$T/full" 8 offline'
+
+# ---- one option parser ---------------------------------------------------
+
+std_tree "$T/p"
+take_snap "$T/p"
+"$MEMCTL" --sysfs-root '' offline --dry-run 0 >"$T/out" 2>"$T/err"; rc=$?
+t "--sysfs-root '': usage error, never the real /sys" \
+	eval 'rc_is 2 && err_has "is empty" && out_lines 0'
+MEMCTL_SYSFS_ROOT= "$MEMCTL" offline --dry-run 0 >"$T/out" 2>"$T/err"; rc=$?
+t "MEMCTL_SYSFS_ROOT set but empty: usage error" eval 'rc_is 2 && err_has "is empty"'
+: >"$T/afile"
+run "$T/afile" list
+t "--sysfs-root naming a file: usage error" eval 'rc_is 2 && err_has "not a directory"'
+run "$T/p" -S '' list
+t "-S '': an empty split list is an error, not 'none'" eval 'rc_is 2 && err_has "empty column list"'
+run "$T/p" list -o
+t "-o without its argument: says which option" \
+	eval 'rc_is 2 && err_has "option .-o. requires an argument"'
+run "$T/p" offline 9 --retry
+t "--retry without its argument: says which option" \
+	eval 'rc_is 2 && err_has "option .--retry. requires an argument" && unchanged "$T/p"'
+run "$T/p" offline --online-type offline 9
+t "--online-type outside region create: usage error" eval 'rc_is 2 && unchanged "$T/p"'
+
+RP=$T/rp
+mkdir -p "$RP/sys/kernel/config/memregion/r1" "$RP/$MEM"
+printf '8000000\n' > "$RP/$MEM/block_size_bytes"
+for a in start size online_type enable; do : > "$RP/sys/kernel/config/memregion/r1/$a"; done
+printf '1\n' > "$RP/sys/kernel/config/memregion/r1/enable"
+"$MEMCTL" --sysfs-root "$RP" region list -n >"$T/out" 2>"$T/err"; rc=$?
+t "region after global options; -n is --noheadings there too" \
+	eval 'rc_is 0 && out_lines 1 && out_has "^r1 "'
+"$MEMCTL" region --sysfs-root "$RP" -J >"$T/out" 2>"$T/err"; rc=$?
+t "region options after the command; list is the default" py 'd["regions"][0]["name"] == "r1"'
+"$MEMCTL" --sysfs-root "$RP" region create r2 0x90000001 100 --dry-run >"$T/out" 2>"$T/err"; rc=$?
+t "region create: a start or size off the block size is a usage error, even --dry-run" \
+	eval 'rc_is 2 && err_has "multiples of the memory block size" && out_lines 0'
+"$MEMCTL" --sysfs-root "$RP" region create r2 0x90000000 256M -n >"$T/out" 2>"$T/err"; rc=$?
+t "region create -n: a listing option, refused" eval 'rc_is 2 && [ ! -e "$RP/sys/kernel/config/memregion/r2" ]'
+"$MEMCTL" --sysfs-root "$RP" region create r2 0x90000000 256M --force >"$T/out" 2>"$T/err"; rc=$?
+t "region create --force: not a region option" eval 'rc_is 2 && [ ! -e "$RP/sys/kernel/config/memregion/r2" ]'
+if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$MEMCTL" --sysfs-root "$RP" region create r2 0x90000000 256M >"$T/out" 2>"$T/err"; rc=$?
+	t "region create without permission: exit 3 as everywhere, nothing made" \
+		eval 'rc_is 3 && err_has "Permission denied" && [ ! -e "$RP/sys/kernel/config/memregion/r2" ]'
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$MEMCTL" --sysfs-root "$RP" region delete r1 >"$T/out" 2>"$T/err"; rc=$?
+	t "region delete without permission: exit 3, nothing changed" \
+		eval 'rc_is 3 && [ "$(cat "$RP/sys/kernel/config/memregion/r1/enable")" = 1 ]'
+else
+	skip "region create without permission" "needs root and setpriv"
+	skip "region delete without permission" "needs root and setpriv"
+fi
 
 # ---- udev-env (udev/30-memctl-depopulate.rules) -------------------------
 
