@@ -104,8 +104,9 @@ static void usage(void)
 " N, N-M                    block index or index range (decimal)\n"
 " 0xSTART-0xEND             physical range, block-aligned, END inclusive\n"
 " 0xSTART+SIZE              physical range given by start and size\n"
-" SIZE                      e.g. 512M, 1G: that much memory in blocks that\n"
-"                           can make the transition (not with list)\n"
+" SIZE                      e.g. 512M, 1.5G: that much memory in blocks that\n"
+"                           can make the transition, moving on past blocks\n"
+"                           that fail (not with list)\n"
 " driver:NAME               blocks whose owner (/proc/iomem) contains NAME\n"
 "\n"
 "Options:\n"
@@ -144,9 +145,9 @@ static void usage(void)
 "     --config FILE         policy file (default /etc/memctl/depopulate.conf\n"
 "                           under --sysfs-root)\n"
 "\n"
-"Exit status: 0 done, 1 some blocks failed, 2 usage or input error,\n"
-"3 environment error (no sysfs, not permitted).  On 2 and 3 nothing\n"
-"was changed.\n",
+"Exit status: 0 done, 1 failed, 64 partial success (as chmem), 2 usage\n"
+"or input error, 3 environment error (no sysfs, not permitted).  On 2 and\n"
+"3 nothing was changed.\n",
 		progname);
 	list_columns_help();
 	printf("\nSee memctl(8).\n");
@@ -669,6 +670,20 @@ static int size_class(const struct opts *o, const struct mblock *b)
 }
 
 /*
+ * The candidates of the SIZE target, in the order of preference: the first
+ * @want are selected; when one of them fails, the change moves on to the
+ * next (as chmem does), until @want blocks changed or none is left.
+ */
+struct size_pick {
+	struct mblock **cand;
+	size_t n, next;
+	uint64_t want, block_size;
+	const char *arg;
+};
+
+static struct size_pick size_pick;
+
+/*
  * Pick blocks for a SIZE target: like chmem, the highest addresses first
  * when taking memory away and the lowest first when giving it back; for
  * depopulate, blocks already offline before online ones.
@@ -676,6 +691,7 @@ static int size_class(const struct opts *o, const struct mblock *b)
 static int select_size(struct memtree *t, const struct opts *o,
 		       const struct target *tg)
 {
+	struct size_pick *sp = &size_pick;
 	uint64_t want = tg->size / t->block_size, have = 0;
 	bool down = o->cmd == CMD_OFFLINE || o->cmd == CMD_DEPOPULATE;
 	size_t i, k;
@@ -699,17 +715,21 @@ static int select_size(struct memtree *t, const struct opts *o,
 		free(h);
 		return EXIT_USAGE;
 	}
-	for (class = 0; class <= 1 && want; class++) {
-		for (k = 0; k < t->nr_blocks && want; k++) {
+	sp->cand = xmalloc(have * sizeof(*sp->cand));
+	sp->want = want;
+	sp->block_size = t->block_size;
+	sp->arg = tg->arg;
+	for (class = 0; class <= 1; class++) {
+		for (k = 0; k < t->nr_blocks; k++) {
 			struct mblock *b;
 
 			b = &t->blocks[down ? t->nr_blocks - 1 - k : k];
-			if (size_class(o, b) != class)
-				continue;
-			b->selected = true;
-			want--;
+			if (size_class(o, b) == class)
+				sp->cand[sp->n++] = b;
 		}
 	}
+	for (sp->next = 0; sp->next < want; sp->next++)
+		sp->cand[sp->next]->selected = sp->cand[sp->next]->by_size = true;
 	return 0;
 }
 
@@ -751,6 +771,11 @@ static int resolve_targets(struct memtree *t, const struct opts *o,
 	for (i = 0; i < ntg; i++) {
 		if (tgs[i].kind != T_SIZE)
 			continue;
+		if (size_pick.arg) {
+			warnx_("%s: only one size can be given (%s is the first)",
+			       tgs[i].arg, size_pick.arg);
+			return EXIT_USAGE;
+		}
 		ret = select_size(t, o, &tgs[i]);
 		if (ret)
 			return ret;
@@ -773,6 +798,8 @@ static int write_state(struct memtree *t, struct mblock *b, const char *word,
 
 struct tally {
 	unsigned int done, already, failed, planned;
+	unsigned int replaced;		/* failed, another block taken instead */
+	unsigned int short_by;		/* blocks the SIZE target lacks */
 };
 
 /* Columns of the JSON results table of a change command. */
@@ -931,6 +958,54 @@ static void change_block(struct memtree *t, const struct opts *o,
 	report(j, b, "done", from, to, word, ms, 0, retries, NULL);
 }
 
+/*
+ * Change one selected block; if it was picked by the SIZE target and
+ * fails, move on to the next candidate until one succeeds or none is left.
+ */
+static void change_size_block(struct memtree *t, const struct opts *o,
+			      struct mblock *b, struct libscols_table *j,
+			      struct tally *tl)
+{
+	struct size_pick *sp = &size_pick;
+	unsigned int failed = tl->failed;
+
+	b->tried = true;
+	change_block(t, o, b, j, tl);
+	while (tl->failed > failed && b->by_size && sp->next < sp->n) {
+		b = sp->cand[sp->next++];
+		if (b->tried)
+			continue;
+		tl->replaced++;
+		failed = tl->failed;
+		b->selected = b->by_size = b->tried = true;
+		change_block(t, o, b, j, tl);
+	}
+	if (tl->failed > failed && b->by_size)
+		tl->short_by++;
+}
+
+/* chmem's scheme: 0 all done, 64 some done, 1 none done. */
+static int change_status(const struct opts *o, const struct tally *tl)
+{
+	unsigned int unmet = tl->failed - tl->replaced;
+	unsigned int ok = tl->done + tl->already + tl->planned;
+
+	if (tl->replaced && !unmet)
+		warnx_("%u block%s failed; other blocks were changed instead",
+		       tl->failed, tl->failed == 1 ? "" : "s");
+	if (!unmet)
+		return EXIT_OK;
+	if (tl->short_by) {
+		char *h = size_to_human(tl->short_by * size_pick.block_size);
+
+		warnx_("%s %s: %s short, no more candidates", cmd_names[o->cmd],
+		       size_pick.arg, h);
+		free(h);
+	}
+	warnx_("%u of %u blocks failed", unmet, unmet + ok);
+	return ok ? EXIT_SOMEOK : EXIT_FAIL;
+}
+
 static int change_blocks(struct memtree *t, const struct opts *o)
 {
 	bool down = o->cmd == CMD_OFFLINE || o->cmd == CMD_DEPOPULATE;
@@ -973,7 +1048,7 @@ static int change_blocks(struct memtree *t, const struct opts *o)
 			struct mblock *b = &t->blocks[i];
 			char *path;
 
-			if (!b->selected)
+			if (!b->selected && !size_pick.n)
 				continue;
 			path = mblock_attr_path(t, b, "state");
 			if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS)) {
@@ -994,8 +1069,8 @@ static int change_blocks(struct memtree *t, const struct opts *o)
 	for (k = 0; k < t->nr_blocks; k++) {
 		struct mblock *b = &t->blocks[down ? t->nr_blocks - 1 - k : k];
 
-		if (b->selected)
-			change_block(t, o, b, j, &tl);
+		if (b->selected && !b->tried)
+			change_size_block(t, o, b, j, &tl);
 	}
 	if (j) {
 		struct results_extra x = { o, &tl };
@@ -1004,12 +1079,7 @@ static int change_blocks(struct memtree *t, const struct opts *o)
 		if (ret)
 			return ret;
 	}
-	if (tl.failed) {
-		warnx_("%u of %u blocks failed", tl.failed,
-		       tl.done + tl.already + tl.failed + tl.planned);
-		return EXIT_PARTIAL;
-	}
-	return EXIT_OK;
+	return change_status(o, &tl);
 }
 
 int main(int argc, char **argv)

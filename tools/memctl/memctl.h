@@ -14,9 +14,10 @@
 
 /* Exit codes (documented in memctl.8 and README.md) */
 #define EXIT_OK		0	/* everything done */
-#define EXIT_PARTIAL	1	/* some blocks failed */
+#define EXIT_FAIL	1	/* failed: nothing of what was asked done */
 #define EXIT_USAGE	2	/* usage or input error, nothing changed */
 #define EXIT_ENV	3	/* environment error, nothing changed */
+#define EXIT_SOMEOK	64	/* partial success, as chmem's */
 
 enum mstate {
 	MS_UNKNOWN = 0,
@@ -43,6 +44,8 @@ struct mblock {
 	enum tristate removable;
 	bool depop;			/* depopulatable == 1 */
 	bool selected;			/* picked by the target selection */
+	bool by_size;			/* ... by a SIZE target */
+	bool tried;			/* its change was attempted */
 };
 
 struct memtree {

@@ -258,7 +258,7 @@ static int region_create(const struct region_args *o, char **args, int nargs)
 		err = errno;
 		warnx_("region %s: mkdir: %s", name, strerror(err));
 		free(dir);
-		return err == EACCES || err == EPERM ? EXIT_ENV : EXIT_PARTIAL;
+		return err == EACCES || err == EPERM ? EXIT_ENV : EXIT_FAIL;
 	}
 	err = region_write(o, name, "start", startbuf);
 	if (!err)
@@ -273,7 +273,7 @@ static int region_create(const struct region_args *o, char **args, int nargs)
 		if (rmdir(dir))
 			warnx_("region %s: rmdir: %s", name, strerror(errno));
 		free(dir);
-		return EXIT_PARTIAL;
+		return EXIT_FAIL;
 	}
 	printf("region %s: %s+%s enabled (%.2f ms)\n", name, startbuf, sizebuf,
 	       ms_since(&t0));
@@ -325,13 +325,13 @@ static int region_delete(const struct region_args *o, char **args, int nargs)
 		if (err) {
 			warnx_("region %s: disable: %s", name, strerror(-err));
 			free(dir);
-			return EXIT_PARTIAL;
+			return EXIT_FAIL;
 		}
 	}
 	if (rmdir(dir)) {
 		warnx_("region %s: rmdir: %s", name, strerror(errno));
 		free(dir);
-		return EXIT_PARTIAL;
+		return EXIT_FAIL;
 	}
 	printf("region %s: deleted (%.2f ms)\n", name, ms_since(&t0));
 	free(dir);

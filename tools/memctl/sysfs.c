@@ -115,6 +115,39 @@ static int parse_block_name(const char *name, unsigned long *index)
 	return 0;
 }
 
+/*
+ * valid_zones as lsmem spells it: the zones in the kernel's zone order,
+ * joined by '/' ("Movable Normal" -> "Normal/Movable"); names lsmem does
+ * not know keep the kernel's order, after the known ones.
+ */
+static char *zones_lsmem(const char *kernel)
+{
+	static const char *const order[] = {
+		"DMA", "DMA32", "Normal", "HighMem", "Movable", "Device",
+	};
+	char *copy = xstrdup(kernel), *out = xstrdup(""), *tok, *save, *n;
+	size_t i;
+
+	for (i = 0; i <= ARRAY_SIZE(order); i++) {
+		strcpy(copy, kernel);
+		for (tok = strtok_r(copy, " \t", &save); tok;
+		     tok = strtok_r(NULL, " \t", &save)) {
+			size_t k;
+
+			for (k = 0; k < ARRAY_SIZE(order); k++)
+				if (!strcmp(tok, order[k]))
+					break;
+			if (k != i)
+				continue;
+			n = xasprintf("%s%s%s", out, *out ? "/" : "", tok);
+			free(out);
+			out = n;
+		}
+	}
+	free(copy);
+	return out;
+}
+
 static int load_block(struct memtree *t, struct mblock *b)
 {
 	char buf[ATTR_LEN];
@@ -148,7 +181,7 @@ static int load_block(struct memtree *t, struct mblock *b)
 	b->node = block_node(t, b);
 
 	if (!block_attr(t, b, "valid_zones", buf, sizeof(buf)))
-		b->zones = xstrdup(buf);
+		b->zones = zones_lsmem(buf);
 
 	b->removable = TS_UNKNOWN;
 	if (!block_attr(t, b, "removable", buf, sizeof(buf)))

@@ -37,10 +37,10 @@ static void close_stdout(void)
 			warnx_("write error: %s", strerror(err));
 		else
 			warnx_("write error");
-		_exit(memctl_changed ? EXIT_PARTIAL : EXIT_ENV);
+		_exit(memctl_changed ? EXIT_FAIL : EXIT_ENV);
 	}
 	if (ferror(stderr) || fclose(stderr))
-		_exit(memctl_changed ? EXIT_PARTIAL : EXIT_ENV);
+		_exit(memctl_changed ? EXIT_FAIL : EXIT_ENV);
 }
 
 void memctl_init(void)
@@ -166,16 +166,18 @@ int parse_u64(const char *s, int base, uint64_t *val)
 }
 
 /*
- * Parse "<number>[KMGTPE][iB]" (binary multiples) or a plain number of
- * bytes (decimal or 0x hex).  Returns 0, -EINVAL or -ERANGE.
+ * Parse a size as util-linux does: "<number>[.<fraction>][KMGTPE][iB]"
+ * (powers of 1024), "<number>[KMGTPE]B" (powers of 1000), or a plain
+ * number of bytes (decimal or 0x hex). Returns 0, -EINVAL or -ERANGE.
  */
 int parse_size(const char *s, uint64_t *val)
 {
 	static const char units[] = "KMGTPE";
-	unsigned long long v;
+	unsigned long long v, frac = 0, scale = 1;
+	unsigned __int128 r;
 	const char *u;
 	char *end;
-	int shift;
+	int i, n;
 
 	if (!isdigit((unsigned char)*s))
 		return -EINVAL;
@@ -188,7 +190,20 @@ int parse_size(const char *s, uint64_t *val)
 		return -errno;
 	if (end == s)
 		return -EINVAL;
+	if (*end == '.' && s[1] != 'x' && s[1] != 'X') {
+		/* a fraction, as util-linux takes it: 1.5G */
+		for (end++; isdigit((unsigned char)*end); end++) {
+			if (scale >= 1000000000ULL)
+				continue;	/* finer than a byte */
+			frac = frac * 10 + (*end - '0');
+			scale *= 10;
+		}
+		if (scale == 1)
+			return -EINVAL;
+	}
 	if (!*end) {
+		if (scale != 1)
+			return -EINVAL;	/* a fraction needs a unit */
 		*val = v;
 		return 0;
 	}
@@ -196,14 +211,21 @@ int parse_size(const char *s, uint64_t *val)
 	if (!u || !*u)
 		return -EINVAL;
 	end++;
-	if (!strcmp(end, "iB") || !strcmp(end, "B"))
-		end += strlen(end);
-	if (*end)
+	/* K, KiB: powers of 1024; KB: powers of 1000, as util-linux */
+	n = (int)(u - units + 1);
+	r = 1;
+	if (!strcmp(end, "B")) {
+		for (i = 0; i < n; i++)
+			r *= 1000;
+	} else if (!*end || !strcmp(end, "iB")) {
+		r <<= 10 * n;
+	} else {
 		return -EINVAL;
-	shift = 10 * (int)(u - units + 1);
-	if (v > (UINT64_MAX >> shift))
+	}
+	r = (unsigned __int128)v * r + (unsigned __int128)frac * r / scale;
+	if (r > UINT64_MAX)
 		return -ERANGE;
-	*val = (uint64_t)v << shift;
+	*val = (uint64_t)r;
 	return 0;
 }
 
