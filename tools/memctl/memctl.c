@@ -107,11 +107,13 @@ static void usage(void)
 " SIZE                      e.g. 512M, 1.5G: that much memory in blocks that\n"
 "                           can make the transition, moving on past blocks\n"
 "                           that fail (not with list)\n"
-" driver:NAME               blocks whose owner (/proc/iomem) contains NAME\n"
+" driver:NAME               blocks of that owner: a driver (virtio_mem, kmem,\n"
+"                           memregion) or one instance (memregion:NAME)\n"
+" daxX.Y                    blocks of that dax device (dax/kmem)\n"
 "\n"
 "Options:\n"
 " -J, --json                JSON output\n"
-"     --owner NAME          only blocks whose owner contains NAME\n"
+"     --owner NAME          only blocks of that owner (as driver:NAME)\n"
 "     --sysfs-root DIR      use DIR/sys/... and DIR/proc/iomem\n"
 " -h, --help                display this help\n"
 " -V, --version             display version\n"
@@ -362,7 +364,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 			o->cmd = i;
 			(*first)++;
 		} else if (!strchr("0123456789", argv[optind][0]) &&
-			   strncmp(argv[optind], "driver:", 7)) {
+			   strncmp(argv[optind], "driver:", 7) &&
+			   !is_dax_name(argv[optind])) {
 			warnx_("unknown command '%s'", argv[optind]);
 			fprintf(stderr, "Try '%s --help'.\n", progname);
 			return EXIT_USAGE;
@@ -437,6 +440,11 @@ static int parse_target(const char *arg, struct target *tg, uint64_t bs)
 	int ret = 0;
 
 	tg->arg = arg;
+	if (is_dax_name(arg)) {
+		tg->kind = T_OWNER;
+		tg->owner = arg;
+		return 0;
+	}
 	if (!strncmp(arg, "driver:", 7)) {
 		tg->kind = T_OWNER;
 		tg->owner = arg + 7;
@@ -539,9 +547,33 @@ static int parse_target(const char *arg, struct target *tg, uint64_t bs)
 	return ret;
 }
 
+/*
+ * Does block @b belong to @name: a driver ("virtio_mem", "kmem": all its
+ * instances), one instance ("memregion:r0", "kmem:dax0.0"), a dax device
+ * ("dax0.0"), or the exact name of a resource ("System RAM")? Names match
+ * exactly, never as substrings.
+ */
 static bool owner_match(const struct mblock *b, const char *name)
 {
-	return !name || (b->owner && strstr(b->owner, name));
+	const char *inst;
+	size_t n;
+
+	if (!name)
+		return true;
+	if (!b->owner)
+		return false;
+	if (!strcmp(b->owner, name) ||
+	    (b->resource && !strcmp(b->resource, name)))
+		return true;
+	if (!b->managed)
+		return false;
+	n = strlen(name);
+	if (!strchr(name, ':') && !strncmp(b->owner, name, n) &&
+	    b->owner[n] == ':')
+		return true;
+	inst = strchr(b->owner, ':');
+	return inst && !strncmp(b->owner, "kmem:", 5) && is_dax_name(name) &&
+	       !strcmp(inst + 1, name);
 }
 
 /* Select every block of an index range; all of them must exist. */

@@ -40,7 +40,10 @@ struct mblock {
 	enum mstate state;
 	int node;			/* -1 if unknown */
 	char *zones;			/* valid_zones, NULL if absent */
-	char *owner;			/* /proc/iomem name, NULL if unknown */
+	char *owner;			/* owner_of() its resource, or the
+					 * resource's name; NULL if unknown */
+	char *resource;			/* /proc/iomem name, NULL if unknown */
+	bool managed;			/* driver-managed ("System RAM (...)") */
 	enum tristate removable;
 	bool depop;			/* depopulatable == 1 */
 	bool selected;			/* picked by the target selection */
@@ -83,6 +86,8 @@ int memtree_load(struct memtree *t, const char *root);
 int memtree_load_one(struct memtree *t, const char *root, const char *name);
 void memtree_free(struct memtree *t);
 struct mblock *memtree_find(struct memtree *t, unsigned long index);
+char *owner_of(const char *ram, const char *dax);
+bool is_dax_name(const char *s);
 int mblock_read_state(struct memtree *t, struct mblock *b);
 char *mblock_attr_path(struct memtree *t, struct mblock *b,
 		       const char *attr);

@@ -159,6 +159,7 @@ enum {
 	COL_ZONES,
 	COL_OWNER,
 	COL_DEPOP,
+	COL_RESOURCE,
 	NR_COLS
 };
 
@@ -182,8 +183,9 @@ static const struct coldesc cols[NR_COLS] = {
 	[COL_NODE]	= { "NODE", "NUMA node", true, true, SCOLS_JSON_NUMBER },
 	[COL_ZONES]	= { "ZONES", "valid zones (zone of an online block)",
 			    false, true },
-	[COL_OWNER]	= { "OWNER", "owning /proc/iomem resource (driver)",
+	[COL_OWNER]	= { "OWNER", "driver[:instance] that added it (virtio_mem, kmem:dax0.0, memregion:NAME), else its resource",
 			    false, true },
+	[COL_RESOURCE]	= { "RESOURCE", "its /proc/iomem resource", false, true },
 	[COL_DEPOP]	= { "DEPOP", "eligible for offline_depopulated",
 			    false, true, SCOLS_JSON_BOOLEAN },
 };
@@ -277,6 +279,10 @@ static bool same_row(const struct mblock *a, const struct mblock *b,
 		return false;
 	if (split[COL_DEPOP] && a->depop != b->depop)
 		return false;
+	if (split[COL_RESOURCE] && (!a->resource != !b->resource ||
+				    (a->resource &&
+				     strcmp(a->resource, b->resource))))
+		return false;
 	return true;
 }
 
@@ -327,6 +333,9 @@ static char *cell_text(struct memtree *t, const struct row *r, int col,
 		break;
 	case COL_OWNER:
 		v = b->owner;
+		break;
+	case COL_RESOURCE:
+		v = b->resource;
 		break;
 	case COL_DEPOP:
 		return xstrdup(b->depop ? "yes" : "no");

@@ -129,7 +129,7 @@ static char *zones_lsmem(const char *kernel)
 	size_t i;
 
 	for (i = 0; i <= ARRAY_SIZE(order); i++) {
-		strcpy(copy, kernel);
+		memcpy(copy, kernel, strlen(kernel) + 1);
 		for (tok = strtok_r(copy, " \t", &save); tok;
 		     tok = strtok_r(NULL, " \t", &save)) {
 			size_t k;
@@ -219,10 +219,52 @@ static uint64_t overlap(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2)
 	return s <= e ? e - s + 1 : 0;
 }
 
+/* "dax0.0": the name the kernel gives a dax device */
+bool is_dax_name(const char *s)
+{
+	if (strncmp(s, "dax", 3) || !isdigit((unsigned char)s[3]))
+		return false;
+	s += 3 + strspn(s + 3, "0123456789");
+	if (*s++ != '.' || !isdigit((unsigned char)*s))
+		return false;
+	return !s[strspn(s, "0123456789")];
+}
+
 /*
- * The owner of a block is the "System RAM..." resource (at any depth:
- * dax/kmem ranges nest below their region) with the largest overlap;
- * failing that, the top-level resource with the largest overlap.
+ * The owner of memory that a driver added as "System RAM (DRIVER[ NAME])":
+ * "DRIVER[:NAME]"; for dax/kmem, whose resource nests below the dax
+ * device's, "kmem:daxX.Y". NULL for other memory.
+ */
+char *owner_of(const char *ram, const char *dax)
+{
+	static const char pfx[] = "System RAM (";
+	size_t len;
+	char *id, *p;
+
+	if (!ram || strncmp(ram, pfx, sizeof(pfx) - 1))
+		return NULL;
+	ram += sizeof(pfx) - 1;
+	len = strlen(ram);
+	if (len < 2 || ram[len - 1] != ')')
+		return NULL;
+	if (dax && !strcmp(ram, "kmem)"))
+		return xasprintf("kmem:%s", dax);
+	id = xstrdup(ram);
+	id[len - 1] = '\0';
+	p = strchr(id, ' ');
+	if (p)
+		*p = ':';
+	for (p = id; *p; p++)
+		if (!valid_owner_char(*p))
+			*p = '_';
+	return id;
+}
+
+/*
+ * The resource of a block is the "System RAM..." resource (at any depth:
+ * dax/kmem ranges nest below their device) with the largest overlap;
+ * failing that, the top-level resource with the largest overlap. Its owner
+ * follows from it (owner_of()).
  */
 static void assign_owners(struct memtree *t, struct iores *res, size_t nr)
 {
@@ -232,15 +274,29 @@ static void assign_owners(struct memtree *t, struct iores *res, size_t nr)
 		struct mblock *b = &t->blocks[i];
 		uint64_t end = b->start + t->block_size - 1;
 		uint64_t best_ram = 0, best_top = 0, ov;
-		const char *ram = NULL, *top = NULL;
+		const char *ram = NULL, *top = NULL, *dax = NULL;
 
 		for (j = 0; j < nr; j++) {
 			ov = overlap(b->start, end, res[j].start, res[j].end);
 			if (!ov)
 				continue;
 			if (is_sysram(res[j].name) && ov > best_ram) {
+				size_t k = j;
+				int depth = res[j].depth;
+
 				best_ram = ov;
 				ram = res[j].name;
+				/* the dax device it nests in, if any */
+				dax = NULL;
+				while (k-- > 0 && depth > 0) {
+					if (res[k].depth >= depth)
+						continue;
+					depth = res[k].depth;
+					if (is_dax_name(res[k].name)) {
+						dax = res[k].name;
+						break;
+					}
+				}
 			}
 			if (res[j].depth == 0 && ov > best_top) {
 				best_top = ov;
@@ -248,9 +304,13 @@ static void assign_owners(struct memtree *t, struct iores *res, size_t nr)
 			}
 		}
 		if (ram)
-			b->owner = xstrdup(ram);
+			b->resource = xstrdup(ram);
 		else if (top)
-			b->owner = xstrdup(top);
+			b->resource = xstrdup(top);
+		b->owner = owner_of(ram, dax);
+		b->managed = b->owner;
+		if (!b->owner && b->resource)
+			b->owner = xstrdup(b->resource);
 	}
 }
 
@@ -451,6 +511,7 @@ void memtree_free(struct memtree *t)
 	for (i = 0; i < t->nr_blocks; i++) {
 		free(t->blocks[i].zones);
 		free(t->blocks[i].owner);
+		free(t->blocks[i].resource);
 	}
 	free(t->blocks);
 	free(t->sysfs_dir);

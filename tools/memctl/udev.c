@@ -8,8 +8,9 @@
  * (/etc/memctl/depopulate.conf): one owner per word, '#' starts a comment.
  * An owner is what /proc/iomem names the block's "System RAM (...)"
  * resource after, with the space before an instance name made a colon:
- * "virtio_mem", "kmem", "memregion:NAME". A word without a colon also
- * matches every instance of that driver ("memregion").
+ * "virtio_mem", "memregion:NAME", and "kmem:daxX.Y" for dax/kmem (sysfs.c,
+ * owner_of()). A word without a colon also matches every instance of that
+ * driver ("memregion", "kmem").
  *
  * The file is read here, not in the rule, so that a typo in it is reported
  * (on stderr, which udev logs) and turns the policy off for the event
@@ -24,30 +25,6 @@
 
 #define POLICY_FILE	"etc/memctl/depopulate.conf"
 #define OWNER_MAX	64
-
-/* "System RAM (memregion r0)" -> "memregion:r0"; NULL if not driver-managed */
-static char *owner_id(const char *res)
-{
-	static const char pfx[] = "System RAM (";
-	size_t len;
-	char *id, *p;
-
-	if (!res || strncmp(res, pfx, sizeof(pfx) - 1))
-		return NULL;
-	res += sizeof(pfx) - 1;
-	len = strlen(res);
-	if (len < 2 || res[len - 1] != ')')
-		return NULL;
-	id = xstrdup(res);
-	id[len - 1] = '\0';
-	p = strchr(id, ' ');
-	if (p)
-		*p = ':';
-	for (p = id; *p; p++)
-		if (!valid_owner_char(*p))
-			*p = '_';
-	return id;
-}
 
 bool valid_owner_char(char c)
 {
@@ -144,8 +121,8 @@ int udev_env(const char *root, const char *config, const char *block)
 		config = path;
 	}
 
-	if (t.iomem_ok)
-		id = owner_id(b->owner);
+	if (t.iomem_ok && b->managed)
+		id = xstrdup(b->owner);
 	ret = policy_lists(config, id);
 	if (ret > 1)
 		goto out;
@@ -164,8 +141,8 @@ int udev_env(const char *root, const char *config, const char *block)
 
 	printf("MEMCTL_STATE=%s\n", state_name(b->state));
 	printf("MEMCTL_DEPOPULATABLE=%d\n", b->depop);
-	if (t.iomem_ok && b->owner)
-		print_quoted("MEMCTL_RESOURCE", b->owner);
+	if (t.iomem_ok && b->resource)
+		print_quoted("MEMCTL_RESOURCE", b->resource);
 	if (id)
 		printf("MEMCTL_OWNER=%s\n", id);
 	printf("MEMCTL_POLICY=%s\n", reason ? "none" : "offline_depopulated");

@@ -20,8 +20,8 @@ expect "memctl region list shows m1 enabled" 1 \
 expect "memctl region list --json parses" dict \
 	"$(host json "$(memctl region list --json | tr -d '\n')" 2>&1)"
 
-check "memctl online --movable --owner 'memregion m1'" \
-	memctl online --movable --owner "memregion m1"
+check "memctl online --movable --owner memregion:m1" \
+	memctl online --movable --owner memregion:m1
 for b in $blocks; do
 	expect "memory$b online" online "$(block_state "$b")"
 	expect "memory$b: probe succeeds" 0 "$(probe_block "$b")"

@@ -235,9 +235,9 @@ t "list: header line" out_has '^RANGE  *SIZE STATE  *BLOCK NODE ZONES  *OWNER  *
 t "list: boot range merged" \
 	out_has '^0x0000000000000000-0x000000003fffffff  *1G online  *0-7  *0 Normal  *System RAM  *no$'
 t "list: depopulated range with owner" \
-	out_has '^0x0000000070000000-0x000000007fffffff  *256M offline_depopulated  *14-15  *0 Normal/Movable  *System RAM (virtio_mem) yes$'
-t "list: nested kmem owner found" out_has '16-17  *1 Normal  *System RAM (kmem)  *yes$'
-t "list: eligibility splits ranges" out_has '18-19  *1 Normal  *System RAM (kmem)  *no$'
+	out_has '^0x0000000070000000-0x000000007fffffff  *256M offline_depopulated  *14-15  *0 Normal/Movable  *virtio_mem  *yes$'
+t "list: kmem owner named after its dax device (nested resource)" out_has '16-17  *1 Normal  *kmem:dax0.0  *yes$'
+t "list: eligibility splits ranges" out_has '18-19  *1 Normal  *kmem:dax0.0  *no$'
 t "list: summary of depopulated memory" \
 	out_has '^Total offline_depopulated memory:  *256M$'
 t "list: summary of online memory" out_has '^Total online memory:  *2G$'
@@ -251,7 +251,7 @@ run "$R" -r -n -o BLOCK,STATE
 t "split follows the shown columns" \
 	eval 'out_lines 4 && out_has "^0-11 online$" && out_has "^16-19 online$"'
 
-run "$R" -r -o BLOCK,OWNER
+run "$R" -r -o BLOCK,RESOURCE
 t "raw: blanks escaped like lsmem" out_has '^8-15 System\\x20RAM\\x20(virtio_mem)$'
 
 run "$R" -a -n -o BLOCK --summary=never
@@ -285,7 +285,7 @@ t "json: exit 0" rc_is 0
 t "json: parses" py 'True'
 t "json: 6 ranges" py 'len(d["memory"]) == 6'
 t "json: depopulated range" \
-	py 'any(m["state"] == "offline_depopulated" and m["block"] == "14-15" and m["depop"] is True and m["owner"] == "System RAM (virtio_mem)" and m["node"] == 1 - 1 for m in d["memory"])'
+	py 'any(m["state"] == "offline_depopulated" and m["block"] == "14-15" and m["depop"] is True and m["owner"] == "virtio_mem" and m["node"] == 1 - 1 for m in d["memory"])'
 t "json: sizes are strings without --bytes" py 'd["memory"][0]["size"] == "1G"'
 t "json: summary" py 'd["summary"]["offline_depopulated"] == "256M" and d["summary"]["block_size"] == "128M"'
 
@@ -304,8 +304,21 @@ t "list with an index range lists only it" \
 run "$R" list driver:kmem -n -o BLOCK --summary=never -a
 t "list driver:kmem" eval 'out_lines 4 && sq_has "^16$" && sq_has "^19$"'
 
+run "$R" list --owner virtio_mem -n -o BLOCK --summary=never -a
+t "list --owner virtio_mem" eval 'out_lines 8 && out_has "^ *8$" && out_has "^ *15$"'
 run "$R" list --owner virtio -n -o BLOCK --summary=never -a
-t "list --owner virtio" eval 'out_lines 8 && out_has "^ *8$" && out_has "^ *15$"'
+t "--owner virtio: owners match exactly, not by substring" \
+	eval 'rc_is 2 && err_has "no memory block owned by .virtio."'
+run "$R" list driver:mem -n -o BLOCK --summary=never -a
+t "driver:mem selects neither virtio_mem nor kmem" eval 'rc_is 2 && out_lines 0'
+run "$R" list dax0.0 -n -o BLOCK --summary=never -a
+t "dax0.0 selects the blocks of that dax device" \
+	eval 'rc_is 0 && out_lines 4 && out_has "^ *16$" && out_has "^ *19$"'
+run "$R" list --owner kmem:dax0.0 -n -o BLOCK,OWNER,RESOURCE --summary=never
+t "--owner kmem:dax0.0; RESOURCE shows the /proc/iomem name" \
+	sq_is '16-19 kmem:dax0.0 System RAM (kmem)'
+run "$R" list dax1.0
+t "a dax device without blocks: usage error" eval 'rc_is 2 && err_has "no memory block owned by .dax1.0."'
 
 run "$R" list 512M
 t "list with a size: exit 2" rc_is 2
@@ -322,10 +335,10 @@ mkblock "$J" 1 online 0 Normal 1
 printf '00000000-07ffffff : System RAM (we"ird\\ \001 \xff\xfe caf\xc3\xa9)\n' \
 	>"$J/proc/iomem"
 printf '08000000-0fffffff : System RAM (\xe2\x82\xac)\n' >>"$J/proc/iomem"
-run "$J" --json
-t "json: odd owner names give valid JSON, control and non-UTF-8 bytes as ?" \
-	py 'd["memory"][0]["owner"] == "System RAM (we\"ird\\ ? ?? caf\u00e9)" and d["memory"][1]["owner"] == "System RAM (\u20ac)"'
-run "$J"
+run "$J" --json -o +RESOURCE
+t "json: odd resource names give valid JSON, control and non-UTF-8 bytes as ?" \
+	py 'd["memory"][0]["resource"] == "System RAM (we\"ird\\ ? ?? caf\u00e9)" and d["memory"][1]["resource"] == "System RAM (\u20ac)"'
+run "$J" -o +RESOURCE
 t "table: control characters sanitized" out_has 'we"ird\\ ? '
 
 # ---- odd numbering ---------------------------------------------------
@@ -365,7 +378,7 @@ mkblocks "$G" 254 257 online 2 Movable 1
 printf '3f80000000-407fffffff : System RAM (kmem)\n' >"$G/proc/iomem"
 run "$G" -n -o RANGE,SIZE,BLOCK,NODE,OWNER
 t "1G blocks: range and size" \
-	sq_has '^0x0000003f80000000-0x000000407fffffff 4G 254-257 2 System RAM (kmem)$'
+	sq_has '^0x0000003f80000000-0x000000407fffffff 4G 254-257 2 kmem$'
 
 # ---- malformed trees ---------------------------------------------------
 
@@ -815,12 +828,12 @@ t "region: no configfs directory is an environment error" eval 'rc_is 3 && err_h
 std_tree "$T/sc"
 run "$T/sc" -P -o BLOCK,STATE,OWNER,DEPOP 12-13
 t "-P/--pairs: one KEY=\"value\" line per range" \
-	eval 'rc_is 0 && out_is "BLOCK=\"12-13\" STATE=\"offline\" OWNER=\"System RAM (virtio_mem)\" DEPOP=\"yes\""'
+	eval 'rc_is 0 && out_is "BLOCK=\"12-13\" STATE=\"offline\" OWNER=\"virtio_mem\" DEPOP=\"yes\""'
 run "$R" --pairs -o NODE 0-7 --summary=never
 t "--pairs: no summary by default" eval 'rc_is 0 && out_is "NODE=\"0\""'
 run "$R" --output-all -n --summary=never 0
 t "--output-all: every column" \
-	eval 'rc_is 0 && [ "$(squeezed | wc -w)" = 12 ] && sq_has "^0x0000000000000000-0x0000000007ffffff 0x0000000000000000 0x0000000007ffffff 128M online yes 0 0 Normal System RAM no$"'
+	eval 'rc_is 0 && [ "$(squeezed | wc -w)" = 14 ] && sq_has "^0x0000000000000000-0x0000000007ffffff 0x0000000000000000 0x0000000007ffffff 128M online yes 0 0 Normal System RAM no System RAM$"'
 run "$R" --output-all -o BLOCK
 t "--output and --output-all exclude each other" eval 'rc_is 2 && err_has "exclude each other"'
 run "$R" --raw --pairs
@@ -838,7 +851,7 @@ mktree "$U" 8000000
 mkblock "$U" 0 online 0 Normal 1
 mkblock "$U" 1 online 0 Normal 0
 printf '00000000-07ffffff : System RAM (\xe2\x82\xac\xe2\x82\xac)\n08000000-0fffffff : System RAM (ab)\n' >"$U/proc/iomem"
-LC_ALL=C.UTF-8 "$MEMCTL" --sysfs-root "$U" -o OWNER,DEPOP --summary=never >"$T/out" 2>"$T/err"; rc=$?
+LC_ALL=C.UTF-8 "$MEMCTL" --sysfs-root "$U" -o RESOURCE,DEPOP --summary=never >"$T/out" 2>"$T/err"; rc=$?
 t "UTF-8 owner: columns aligned by characters" \
 	python3 -c '
 import sys
