@@ -190,7 +190,8 @@ def parse_tlbi(data_path, tlbi_path):
         for line in open(tlbi_path):
             w = line.split()
             if w and w[0] == "TLBIWIN":
-                ops = dict(x.split("=") for x in w[2:])
+                # "@pc:op=n" words locate each TLBI; the totals are enough here.
+                ops = dict(x.split("=") for x in w[2:] if not x.startswith("@"))
                 host.append((int(w[1]), {k: int(v) for k, v in ops.items()}))
     windows = {}
     ok = len(guest) == len(host) and all(g[0] == h[0] for g, h in zip(guest, host))

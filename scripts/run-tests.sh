@@ -133,6 +133,10 @@ lane_b() {
 		--timeout 1800 "${plugin[@]}"
 	guest guest-withheld --suite withheld \
 		--append "mem=896M memory_hotplug.memmap_on_memory=force"
+	# A range of more memory blocks than lockdep tracks held locks (48):
+	# virtio-mem grown to 7 GiB (56 blocks) by the test.
+	guest guest-range --suite range --vmem-size 0 --vmem-max 7G \
+		--max-mem 9G "${plugin[@]}"
 }
 
 rm -f "$logs"/*.counts
@@ -152,7 +156,7 @@ if [ $baseline = 0 ]; then
 	done
 	[ -f "$top/tools/memctl/Makefile" ] && order+=(host-memctl)
 fi
-order+=(guest-suite guest-rodata-on guest-debug-pagealloc guest-withheld guest-configfs guest-udev)
+order+=(guest-suite guest-rodata-on guest-debug-pagealloc guest-withheld guest-range guest-configfs guest-udev)
 for name in "${order[@]}"; do
 	if read -r p f s secs < "$logs/$name.counts" 2>/dev/null; then
 		:

@@ -19,7 +19,12 @@
  * window prints, through qemu_plugin_outs() (QEMU -d plugin -D FILE):
  *   TLBIWIN <k> tlbi=<n> dc=<n> [<op>=<n> ...]
  * where op names the TLBI operations seen (vmalle1is, vaae1is, rvaae1is, ...)
- * and dc counts DC CIVAC/CVAC/CVAP/CVAU/IVAC instructions.
+ * and dc counts DC CIVAC/CVAC/CVAP/CVAU/IVAC instructions, followed by
+ * " @<pc>:<op>=<n>" for each TLBI instruction executed, by its guest virtual
+ * address (at most MAX_SITES of them), so that a test can tell, with the
+ * guest's /proc/kallsyms, which kernel function issued each invalidation: an
+ * interrupt or another task that ran on the same vCPU inside the window is
+ * then told apart from the code under test.
  *
  * Built on the host against our own declarations of the few API functions
  * it uses (Debian ships no qemu-plugin.h); QEMU checks qemu_plugin_version.
@@ -28,6 +33,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- the subset of QEMU 7.2's include/qemu/qemu-plugin.h used here ---- */
@@ -44,6 +50,7 @@ size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
 struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
 const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
 size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
+uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
 void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn,
 					    qemu_plugin_vcpu_udata_cb_t cb,
 					    enum qemu_plugin_cb_flags flags, void *userdata);
@@ -60,6 +67,20 @@ static atomic_uint_fast64_t tlbi[8][16][8];	/* [op1][CRm][op2] */
 static atomic_int window_vcpu = -1;	/* the vCPU that opened it */
 static atomic_uint_fast64_t dc_count;
 static atomic_uint_fast64_t windows_closed;
+
+/* A TLBI instruction, as translated: its encoding and where it is. */
+struct tlbi_insn {
+	unsigned int enc;		/* op1 << 7 | CRm << 3 | op2 */
+	uint64_t pc;
+};
+
+/* Per window, the TLBI instructions executed, by address. */
+#define MAX_SITES 32
+static struct {
+	const struct tlbi_insn *insn;
+	atomic_uint_fast64_t n;
+} sites[MAX_SITES];
+static atomic_int nr_sites;
 
 static const char *tlbi_name(int op1, int crm, int op2, char *buf, size_t len)
 {
@@ -91,10 +112,26 @@ static const char *tlbi_name(int op1, int crm, int op2, char *buf, size_t len)
 
 static void on_tlbi(unsigned int vcpu, void *udata)
 {
-	uintptr_t enc = (uintptr_t)udata;
+	const struct tlbi_insn *ti = udata;
+	unsigned int enc = ti->enc;
+	int i, n;
 
-	if (atomic_load(&window) >= 0 && atomic_load(&window_vcpu) == (int)vcpu)
-		atomic_fetch_add(&tlbi[(enc >> 7) & 7][(enc >> 3) & 15][enc & 7], 1);
+	if (atomic_load(&window) < 0 || atomic_load(&window_vcpu) != (int)vcpu)
+		return;
+	atomic_fetch_add(&tlbi[(enc >> 7) & 7][(enc >> 3) & 15][enc & 7], 1);
+	/* Only the opener's vCPU gets here: no other writer of sites[]. */
+	n = atomic_load(&nr_sites);
+	for (i = 0; i < n; i++)
+		if (sites[i].insn->pc == ti->pc && sites[i].insn->enc == enc)
+			break;
+	if (i == n) {
+		if (n == MAX_SITES)
+			return;
+		sites[n].insn = ti;
+		atomic_store(&sites[n].n, 0);
+		atomic_store(&nr_sites, n + 1);
+	}
+	atomic_fetch_add(&sites[i].n, 1);
 }
 
 static void on_dc(unsigned int vcpu, void *udata)
@@ -108,6 +145,7 @@ static void on_open(unsigned int vcpu, void *udata)
 {
 	memset((void *)tlbi, 0, sizeof(tlbi));
 	atomic_store(&dc_count, 0);
+	atomic_store(&nr_sites, 0);
 	atomic_store(&window_vcpu, (int)vcpu);
 	atomic_store(&window, (int)(uintptr_t)udata);
 }
@@ -142,6 +180,16 @@ static void on_close(unsigned int vcpu, void *udata)
 							" %s=%" PRIu64,
 							tlbi_name(a, b, c, name, sizeof(name)), n);
 			}
+	for (int i = 0; i < atomic_load(&nr_sites); i++) {
+		const struct tlbi_insn *ti = sites[i].insn;
+
+		if (len < sizeof(line) - 96)
+			len += snprintf(line + len, sizeof(line) - len,
+					" @%" PRIx64 ":%s=%" PRIu64, ti->pc,
+					tlbi_name((ti->enc >> 7) & 7, (ti->enc >> 3) & 15,
+						  ti->enc & 7, name, sizeof(name)),
+					(uint64_t)atomic_load(&sites[i].n));
+	}
 	snprintf(line + len, sizeof(line) - len, "\n");
 	qemu_plugin_outs(line);
 	atomic_fetch_add(&windows_closed, 1);
@@ -177,9 +225,15 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		unsigned int crm = (op >> 8) & 15, op2 = (op >> 5) & 7;
 
 		if (crn == 8) {				/* TLBI */
+			struct tlbi_insn *ti = malloc(sizeof(*ti));
+
+			if (!ti)
+				continue;
+			/* Never freed: the callback may run as long as the TB lives. */
+			ti->enc = (op1 << 7) | (crm << 3) | op2;
+			ti->pc = qemu_plugin_insn_vaddr(insn);
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_tlbi,
-				QEMU_PLUGIN_CB_NO_REGS,
-				(void *)(uintptr_t)((op1 << 7) | (crm << 3) | op2));
+				QEMU_PLUGIN_CB_NO_REGS, ti);
 		} else if (crn == 7 && op1 == 3 && op2 == 1 &&
 			   (crm == 14 || crm == 10 || crm == 12 || crm == 6 || crm == 11)) {
 			/* DC CIVAC, CVAC, CVAP, CVAU; DC IVAC is op1 = 0, below */

@@ -157,6 +157,52 @@ host() {
 	esac
 }
 
+# ---- TLBI plugin windows (scripts/bench/tlbi-plugin.c) ---------------------
+
+# tlbi_sites "K tlbi=N ... @pc:op=N ...": from a window's counts (host
+# tlbi-window), one line "FUNCTION OP N" per TLBI instruction executed in
+# it, FUNCTION being the kernel text symbol at or below pc. Addresses are 16
+# lowercase hex digits on both sides, so comparing them as strings compares
+# them as numbers.
+tlbi_sites() {
+	local w pcs=
+	for w in $1; do
+		case $w in @*) pcs="$pcs ${w#@}" ;; esac
+	done
+	[ -n "$pcs" ] || return 0
+	awk -v pcs="$pcs" '
+	BEGIN { n = split(pcs, s, " ")
+		for (i = 1; i <= n; i++) { split(s[i], f, ":"); pc[i] = f[1]; rest[i] = f[2] } }
+	$2 ~ /^[tT]$/ && length($1) == 16 {
+		for (i = 1; i <= n; i++)
+			if ($1 <= pc[i] && $1 > best[i]) { best[i] = $1; sym[i] = $3 }
+	}
+	END { for (i = 1; i <= n; i++) {
+		split(rest[i], r, "=")
+		print (i in sym ? sym[i] : "?" pc[i]), r[1], r[2] } }' /proc/kallsyms
+}
+
+# A window holds what its vCPU executed, and an interrupt, or a kworker
+# that ran while the writer slept, may invalidate something of its own (a
+# vmalloc purge, a munmap) inside it. So TLBIs are counted by the function
+# that issued them: the linear-map teardown's own flush (the helper when
+# the compiler does not inline it), and the rest of the hotplug and
+# linear-map code, where any TLBI would be a second invalidation (the
+# hot-remove walker's, a flush per block).
+TLBI_TEARDOWN='^(arch_depopulate_linear_map|flush_tlb_kernel_pgtable_range)$'
+TLBI_HOTPLUG='depopulat|populate|hotplug|memory_block|pgd_mapping|pgtable|linear_map|memblock|free_empty'
+
+# tlbi_teardown SITES: TLBIs issued by the teardown's flush.
+tlbi_teardown() {
+	echo "$1" | awk -v own="$TLBI_TEARDOWN" '$1 ~ own { n += $3 } END { print n + 0 }'
+}
+
+# tlbi_hotplug_other SITES: TLBIs issued by the rest of the hotplug code.
+tlbi_hotplug_other() {
+	echo "$1" | awk -v own="$TLBI_TEARDOWN" -v hp="$TLBI_HOTPLUG" \
+		'$1 !~ own && $1 ~ hp { n += $3 } END { print n + 0 }'
+}
+
 # ---- offline_depopulated helpers ------------------------------------------
 
 DEPOP=/sys/kernel/debug/depop_test
