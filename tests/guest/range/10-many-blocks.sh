@@ -64,14 +64,20 @@ start=$(block_phys "$first")
 size=$((nr * bs))
 mid=$((first + nr / 2))
 
+# after WHAT STATE PROBE: every block in STATE, lockdep on, and the probe
+# of the first, middle and last block returning PROBE (-14: not mapped).
+after() {
+	expect "all $nr blocks $2" $nr "$(count_state "$2")"
+	expect "lockdep still on after $1 $nr blocks" 1 "$(lockdep_on)"
+	expect "first, middle and last block: probe returns $3" "$3 $3 $3" \
+		"$(probe_block "$first") $(probe_block "$mid") $(probe_block "$last")"
+}
+
 uevents_start
 w=$(memhp_bench mark 2 $DEPOP/depopulate "$start $size" 2>&1)
 r=$(cat $DEPOP/depopulate)
 expect "depopulate_range_driver_managed($nr blocks) returns 0" 0 "$r"
-expect "all $nr blocks offline_depopulated" $nr "$(count_state offline_depopulated)"
-expect "lockdep still on after depopulating $nr blocks" 1 "$(lockdep_on)"
-expect "first, middle and last block: probe faults" "-14 -14 -14" \
-	"$(probe_block "$first") $(probe_block "$mid") $(probe_block "$last")"
+after depopulating offline_depopulated -14
 w=$(host tlbi-window) || bail "tlbi-window" "$w"
 expect "the depopulate call was counted (window 2)" 2 "${w%% *}"
 sites=$(tlbi_sites "$w")
@@ -82,10 +88,7 @@ expect "no other TLBI from hotplug or linear-map code" 0 "$(tlbi_hotplug_other "
 echo "$start $size" > $DEPOP/populate 2>/dev/null
 r=$(cat $DEPOP/populate)
 expect "populate_range_driver_managed($nr blocks) returns 0" 0 "$r"
-expect "all $nr blocks offline again" $nr "$(count_state offline)"
-expect "lockdep still on after populating $nr blocks" 1 "$(lockdep_on)"
-expect "first, middle and last block: probe succeeds" "0 0 0" \
-	"$(probe_block "$first") $(probe_block "$mid") $(probe_block "$last")"
+after populating offline 0
 uevents_stop
 expect "one uevent per block and change, first block" \
 	"change offline_depopulated change offline" "$(echo $(uevents_of "$first"))"

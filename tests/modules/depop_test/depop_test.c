@@ -4,7 +4,12 @@
  *
  * All files live in /sys/kernel/debug/depop_test/. Numbers are parsed with
  * kstrto*(..., 0, ...), so both decimal and 0x-prefixed hex work. Reading a
- * file that holds a result prints one decimal number and a newline.
+ * file that holds a result prints one decimal number and a newline. A file
+ * whose read computes its value (probe, vaddr_valid, memremap, ioremap,
+ * free_kb, tables) computes it for the read at offset 0 only; the next read
+ * is at the end of that line and returns 0, where computing again would
+ * return the tail of a value that may have changed (cat reads twice: "0\n"
+ * then the "4\n" of a "-14\n").
  *
  * probe        Write a physical address. Each read copies 8 bytes from its
  *              linear map address (phys_to_virt()) with
@@ -299,6 +304,8 @@ static ssize_t probe_read(struct file *file, char __user *ubuf, size_t count,
 	long ret = -EINVAL;
 	u64 val;
 
+	if (*ppos)
+		return 0;
 	mutex_lock(&depop_lock);
 	if (probe_set)
 		ret = copy_from_kernel_nofault(&val, phys_to_virt(probe_addr),
@@ -628,6 +635,8 @@ static ssize_t check_addr_read(struct file *file, char __user *ubuf,
 	long (*check)(phys_addr_t addr) = file->private_data;
 	long ret = -EINVAL;
 
+	if (*ppos)
+		return 0;
 	mutex_lock(&depop_lock);
 	if (check_addr != (phys_addr_t)-1)
 		ret = check(check_addr);
@@ -671,6 +680,8 @@ static ssize_t free_read(struct file *file, char __user *ubuf, size_t count,
 	struct zone *zone;
 	int nid, zid, cpu;
 
+	if (*ppos)
+		return 0;
 	for_each_online_node(nid) {
 		for (zid = 0; zid < MAX_NR_ZONES; zid++) {
 			zone = &NODE_DATA(nid)->node_zones[zid];
@@ -857,6 +868,8 @@ static ssize_t tables_read(struct file *file, char __user *ubuf, size_t count,
 	char tmp[64];
 	int len;
 
+	if (*ppos)
+		return 0;
 	mutex_lock(&depop_lock);
 	if (!tables) {
 		mutex_unlock(&depop_lock);
