@@ -8,7 +8,7 @@ Every guest assertion is in one of two groups:
             pass on the unpatched kernel. These are listed in
             tests/baseline.txt, one "BOOT<TAB>DESCRIPTION" per line.
   feature   every other assertion: it claims to check offline_depopulated,
-            memregion or memctl's support for them, so it must fail (or not
+            withheld_ram or memctl's support for them, so it must fail (or not
             run at all) on the unpatched kernel.
 The patched kernel's results of the last `make test` (build/logs/*.json), if
 present, give the size of the feature group.

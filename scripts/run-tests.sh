@@ -112,13 +112,18 @@ plugin=(--plugin "$build/tlbi-plugin.so")
 lane_a() {
 	guest guest-suite --suite suite "${plugin[@]}"
 	guest guest-rodata-on --suite suite --append rodata=on "${plugin[@]}"
-	# memregion (configfs): 2 GiB of RAM of which mem=1G leaves 1 GiB at
+	# withheld_ram (configfs): 2 GiB of RAM of which mem=1G leaves 1 GiB at
 	# 0x80000000 for the regions; rodata=on allows block mappings there.
 	guest guest-configfs --suite configfs --boot-mem 2G --max-mem 6G \
 		--append "mem=1G rodata=on"
+	# A device tree blob above mem=: QEMU loads the initrd at 0x48000000
+	# and the DTB after it, 2 MiB aligned; the initrd padded to 128 MiB
+	# puts the DTB at 0x50000000, the first byte above mem=256M.
+	guest guest-reserved --suite reserved --boot-mem 1G --max-mem 2G \
+		--vmem-size 0 --initrd "$padded" --append "mem=256M"
 	# udev: systemd-udevd with the project's rules (udev/); blocks arrive
 	# offline and virtio-mem starts empty, grown through QMP; mem=768M
-	# leaves 256 MiB at 0x70000000 for memregion regions.
+	# leaves 256 MiB at 0x70000000 for withheld_ram regions.
 	guest guest-udev --suite udev --vmem-size 0 \
 		--append "memhp_default_state=offline mem=768M"
 }
@@ -133,11 +138,25 @@ lane_b() {
 		--timeout 1800 "${plugin[@]}"
 	guest guest-withheld --suite withheld \
 		--append "mem=896M memory_hotplug.memmap_on_memory=force"
+	# Fault injection: each allocation of each transition fails in turn.
+	guest guest-faults --suite faults
+	# make KASAN=1 test: the shadow of hot-added memory.
+	[ "${KASAN:-0}" = 1 ] && guest guest-kasan --suite kasan
 	# A range of more memory blocks than lockdep tracks held locks (48):
 	# virtio-mem grown to 7 GiB (56 blocks) by the test.
 	guest guest-range --suite range --vmem-size 0 --vmem-max 7G \
 		--max-mem 9G "${plugin[@]}"
 }
+
+# The initrd of guest-reserved: the same, zero-padded to 128 MiB (the
+# kernel skips zeros after a cpio archive).
+padded=$build/initramfs-padded.cpio
+if [ "$(stat -c %s "$INITRAMFS")" -le $((126 << 20)) ]; then
+	cp "$INITRAMFS" "$padded" && truncate -s 128M "$padded"
+else
+	echo "run-tests: $INITRAMFS is larger than 126 MiB: guest-reserved needs it smaller" >&2
+	rm -f "$padded"
+fi
 
 rm -f "$logs"/*.counts
 if [ "$lanes" -ge 2 ]; then
@@ -156,7 +175,8 @@ if [ $baseline = 0 ]; then
 	done
 	[ -f "$top/tools/memctl/Makefile" ] && order+=(host-memctl)
 fi
-order+=(guest-suite guest-rodata-on guest-debug-pagealloc guest-withheld guest-range guest-configfs guest-udev)
+[ "${KASAN:-0}" = 1 ] && order+=(guest-kasan)
+order+=(guest-suite guest-rodata-on guest-debug-pagealloc guest-withheld guest-range guest-configfs guest-reserved guest-faults guest-udev)
 for name in "${order[@]}"; do
 	if read -r p f s secs < "$logs/$name.counts" 2>/dev/null; then
 		:

@@ -45,7 +45,7 @@ static const char *const cmd_names[] = {
 	[CMD_DEPOPULATE] = "depopulate",
 	[CMD_POPULATE]	 = "populate",
 	[CMD_UDEV_ENV]	 = "udev-env",
-	[CMD_REGION]	 = "region",
+	[CMD_REGION]	 = "withheld",
 };
 
 enum target_kind { T_INDEX, T_ADDR, T_SIZE, T_OWNER };
@@ -63,7 +63,7 @@ struct opts {
 	struct list_opts list;
 	const char *root;
 	const char *config;		/* --config (udev-env) */
-	const char *online_type;	/* --online-type (region create) */
+	const char *online_type;	/* --online-type (withheld create) */
 	const char *owner;		/* --owner filter */
 	const char *online_word;	/* online, online_{kernel,movable} */
 	bool dry_run;
@@ -92,9 +92,9 @@ static void usage(void)
 " %1$s offline [options] TARGET...\n"
 " %1$s depopulate [options] TARGET...\n"
 " %1$s populate [options] TARGET...\n"
-" %1$s region [list] [--json|--raw|--pairs] [--noheadings]\n"
-" %1$s region create NAME START SIZE [--online-type TYPE] [--dry-run]\n"
-" %1$s region delete NAME [--dry-run]\n"
+" %1$s withheld [list] [--json|--raw|--pairs] [--noheadings]\n"
+" %1$s withheld create NAME START SIZE [--online-type TYPE] [--dry-run]\n"
+" %1$s withheld delete NAME [--dry-run]\n"
 " %1$s udev-env [--config FILE] memoryN   properties for udev (see memctl(8))\n"
 "\n"
 "List memory blocks and change their state, including offline_depopulated\n"
@@ -108,7 +108,7 @@ static void usage(void)
 "                           can make the transition, moving on past blocks\n"
 "                           that fail (not with list)\n"
 " driver:NAME               blocks of that owner: a driver (virtio_mem, kmem,\n"
-"                           memregion) or one instance (memregion:NAME)\n"
+"                           withheld_ram) or one instance (withheld_ram:NAME)\n"
 " daxX.Y                    blocks of that dax device (dax/kmem)\n"
 "\n"
 "Options:\n"
@@ -137,7 +137,7 @@ static void usage(void)
 "     --movable             online to ZONE_MOVABLE (online_movable)\n"
 "     --retry N             retry a busy offline up to N times\n"
 "\n"
-"region: memregion regions, RAM withheld at boot (mem=) and hot-added\n"
+"withheld: withheld_ram regions, RAM withheld at boot (mem=) and hot-added\n"
 "through configfs; create makes, configures and enables one, delete\n"
 "disables and removes it. START and SIZE are block-aligned.\n"
 "     --online-type TYPE    default, offline, offline_depopulated, online,\n"
@@ -377,13 +377,13 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		    strcmp(o->online_word, "online") || o->config ||
 		    o->list.columns || o->list.all_columns || o->list.all ||
 		    o->list.bytes || o->list.split || o->list.summary) {
-			warnx_("region takes --json, --raw, --pairs, --noheadings, --dry-run and --online-type");
+			warnx_("withheld takes --json, --raw, --pairs, --noheadings, --dry-run and --online-type");
 			return EXIT_USAGE;
 		}
 		return 0;
 	}
 	if (o->online_type) {
-		warnx_("--online-type only applies to 'region create'");
+		warnx_("--online-type only applies to 'withheld create'");
 		return EXIT_USAGE;
 	}
 	if (o->cmd == CMD_UDEV_ENV) {
@@ -549,7 +549,7 @@ static int parse_target(const char *arg, struct target *tg, uint64_t bs)
 
 /*
  * Does block @b belong to @name: a driver ("virtio_mem", "kmem": all its
- * instances), one instance ("memregion:r0", "kmem:dax0.0"), a dax device
+ * instances), one instance ("withheld_ram:r0", "kmem:dax0.0"), a dax device
  * ("dax0.0"), or the exact name of a resource ("System RAM")? Names match
  * exactly, never as substrings.
  */

@@ -183,7 +183,7 @@ static const struct coldesc cols[NR_COLS] = {
 	[COL_NODE]	= { "NODE", "NUMA node", true, true, SCOLS_JSON_NUMBER },
 	[COL_ZONES]	= { "ZONES", "valid zones (zone of an online block)",
 			    false, true },
-	[COL_OWNER]	= { "OWNER", "driver[:instance] that added it (virtio_mem, kmem:dax0.0, memregion:NAME), else its resource",
+	[COL_OWNER]	= { "OWNER", "driver[:instance] that added it (virtio_mem, kmem:dax0.0, withheld_ram:NAME), else its resource",
 			    false, true },
 	[COL_RESOURCE]	= { "RESOURCE", "its /proc/iomem resource", false, true },
 	[COL_DEPOP]	= { "DEPOP", "eligible for offline_depopulated",

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memctl region: memregion regions, the configfs interface that hot-adds
+ * memctl withheld: withheld_ram regions, the configfs interface that hot-adds
  * RAM the kernel withheld at boot as driver-managed memory
- * (/sys/kernel/config/memregion/NAME/{start,size,online_type,enable}).
+ * (/sys/kernel/config/withheld_ram/NAME/{start,size,online_type,enable}).
  *
- *   memctl region [list] [--json|--raw|--pairs] [--noheadings]
- *   memctl region create NAME START SIZE [--online-type TYPE] [--dry-run]
- *   memctl region delete NAME [--dry-run]
+ *   memctl withheld [list] [--json|--raw|--pairs] [--noheadings]
+ *   memctl withheld create NAME START SIZE [--online-type TYPE] [--dry-run]
+ *   memctl withheld delete NAME [--dry-run]
  *
  * The options are parsed with memctl's others (memctl.c).
  */
@@ -24,7 +24,7 @@
 
 #include "memctl.h"
 
-#define REGION_DIR	"sys/kernel/config/memregion"
+#define REGION_DIR	"sys/kernel/config/withheld_ram"
 #define NAME_MAX_LEN	64
 
 static const char *const online_types[] = {
@@ -97,7 +97,7 @@ static int region_dir_check(const struct region_args *o)
 	int ret = EXIT_OK;
 
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-		warnx_("%s: not found (kernel without CONFIG_MEMREGION_CONFIGFS, or configfs not mounted)",
+		warnx_("%s: not found (kernel without CONFIG_WITHHELD_RAM, or configfs not mounted)",
 		       dir);
 		ret = EXIT_ENV;
 	}
@@ -198,7 +198,7 @@ static int region_create(const struct region_args *o, char **args, int nargs)
 	int err;
 
 	if (nargs != 3) {
-		warnx_("region create: NAME START SIZE expected");
+		warnx_("withheld create: NAME START SIZE expected");
 		return EXIT_USAGE;
 	}
 	if (!valid_name(name)) {
@@ -290,7 +290,7 @@ static int region_delete(const struct region_args *o, char **args, int nargs)
 	int err;
 
 	if (nargs != 1) {
-		warnx_("region delete: NAME expected");
+		warnx_("withheld delete: NAME expected");
 		return EXIT_USAGE;
 	}
 	if (!valid_name(name)) {
@@ -352,7 +352,7 @@ int region_run(const struct region_args *o, char **args, int nargs)
 	}
 	if (!strcmp(cmd, "list")) {
 		if (nargs) {
-			warnx_("region list: no argument expected");
+			warnx_("withheld list: no argument expected");
 			return EXIT_USAGE;
 		}
 		if (o->dry_run) {
@@ -369,6 +369,6 @@ int region_run(const struct region_args *o, char **args, int nargs)
 		return region_create(o, args, nargs);
 	if (!strcmp(cmd, "delete"))
 		return region_delete(o, args, nargs);
-	warnx_("region: unknown command '%s' (list, create or delete)", cmd);
+	warnx_("withheld: unknown command '%s' (list, create or delete)", cmd);
 	return EXIT_USAGE;
 }

@@ -8,9 +8,9 @@
  * (/etc/memctl/depopulate.conf): one owner per word, '#' starts a comment.
  * An owner is what /proc/iomem names the block's "System RAM (...)"
  * resource after, with the space before an instance name made a colon:
- * "virtio_mem", "memregion:NAME", and "kmem:daxX.Y" for dax/kmem (sysfs.c,
+ * "virtio_mem", "withheld_ram:NAME", and "kmem:daxX.Y" for dax/kmem (sysfs.c,
  * owner_of()). A word without a colon also matches every instance of that
- * driver ("memregion", "kmem").
+ * driver ("withheld_ram", "kmem").
  *
  * The file is read here, not in the rule, so that a typo in it is reported
  * (on stderr, which udev logs) and turns the policy off for the event

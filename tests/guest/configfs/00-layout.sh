@@ -1,17 +1,17 @@
 #!/bin/bash
-# The layout the memregion tests rely on: QEMU virt with 2 GiB of boot RAM
+# The layout the withheld_ram tests rely on: QEMU virt with 2 GiB of boot RAM
 # at 0x40000000 that the device tree's /memory node describes in full, of
 # which the kernel took 1 GiB (mem=1G); the rest, 0x80000000-0xbfffffff,
 # is withheld RAM. The virtio-mem device memory follows at 0xc0000000.
 . /harness/lib.sh
-. /harness/memregion.sh
+. /harness/withheld_ram.sh
 
 echo "  /proc/iomem:"
 sed 's/^/    /' /proc/iomem
 bs=$(block_size)
 expect "memory block size is 128 MiB" $((128 << 20)) "$bs"
 expect "mem=1G on the command line" 1 "$(grep -cw 'mem=1G' /proc/cmdline)"
-expect "configfs has memregion/" 1 "$([ -d $MRDIR ] && echo 1)"
+expect "configfs has withheld_ram/" 1 "$([ -d $MRDIR ] && echo 1)"
 expect "no region at boot (configfs directory present, empty)" "configfs: " \
 	"$(cd $MRDIR && echo "configfs: $(ls)")"
 

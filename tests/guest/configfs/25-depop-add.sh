@@ -5,7 +5,7 @@
 # state on their own; their page tables were built and parked at add time,
 # so the first populate allocates nothing and cannot fail for lack of it.
 . /harness/lib.sh
-. /harness/memregion.sh
+. /harness/withheld_ram.sh
 load_depop_test || bail "insmod depop_test.ko"
 
 start=$((0x80000000))
@@ -13,9 +13,9 @@ fi=/sys/kernel/debug/fail_page_alloc
 
 uevents_start
 expect "create and enable an offline_depopulated region" OK \
-	"$(memregion_create t-depop $start 256M offline_depopulated)"
+	"$(withheld_ram_create t-depop $start 256M offline_depopulated)"
 uevents_stop
-blocks=$(memregion_blocks t-depop)
+blocks=$(withheld_ram_blocks t-depop)
 expect "two blocks" 2 "$(echo $blocks | wc -w)"
 for b in $blocks; do
 	expect "memory$b: add uevent" 1 \
@@ -49,4 +49,4 @@ expect "memory$b: online_movable" OK "$(swrite $MEMDIR/memory$b/state online_mov
 echo "$b" > $DEPOP/pattern
 expect "memory$b: online, pattern over every page" "online 0" \
 	"$(block_state "$b") $(cat $DEPOP/pattern)"
-expect "delete (one online, one never mapped)" OK "$(memregion_delete t-depop)"
+expect "delete (one online, one never mapped)" OK "$(withheld_ram_delete t-depop)"

@@ -3,31 +3,31 @@
 # nothing changed (no resource, no memory block, same MemTotal, the
 # region's attributes as they were).
 . /harness/lib.sh
-. /harness/memregion.sh
+. /harness/withheld_ram.sh
 
 # What a refusal must not change.
 snapshot() {
-	grep 'memregion' /proc/iomem
+	grep 'withheld_ram' /proc/iomem
 	ls -d $MEMDIR/memory* | xargs
 	meminfo MemTotal
 	for f in $MRDIR/*/*; do echo "$f=$(cat "$f")"; done
 }
 
 # refused DESC ERRNO LOGWORD CMD...: CMD prints ERRNO, the kernel log got a
-# "memregion: ..." line containing LOGWORD, and the snapshot is unchanged.
+# "withheld_ram: ..." line containing LOGWORD, and the snapshot is unchanged.
 refused() {
 	local desc=$1 want=$2 word=$3 before got log
 	shift 3
 	before=$(snapshot)
 	dmesg -C
 	got=$("$@")
-	log=$(dmesg | grep 'memregion: ')
+	log=$(dmesg | grep 'withheld_ram: ')
 	expect "$desc: $want" "$want" "$got"
 	if [ -n "$word" ]; then
 		expect "$desc: one kernel log line" 1 "$(echo "$log" | grep -c "$word")"
 		[ -n "$log" ] && echo "    log: $log"
 	fi
-	# Tied to the errno: without memregion nothing changes either.
+	# Tied to the errno: without withheld_ram nothing changes either.
 	expect "$desc: refused, nothing changed" "$want $before" "$got $(snapshot)"
 }
 
@@ -75,8 +75,8 @@ refused_range "0x78000000+256M (straddles the end of boot RAM)" EBUSY \
 refused_range "0x40000000+128M (boot RAM holding the kernel)" EBUSY \
 	"in /proc/iomem" 0x40000000 128M
 
-expect "region a: create at 0x80000000+256M" OK "$(memregion_create a 0x80000000 256M)"
-blocks_a=$(memregion_blocks a | xargs)
+expect "region a: create at 0x80000000+256M" OK "$(withheld_ram_create a 0x80000000 256M)"
+blocks_a=$(withheld_ram_blocks a | xargs)
 refused_range "0x88000000+256M (overlaps region a)" EBUSY \
 	"in /proc/iomem" 0x88000000 256M
 refused_range "0x80000000+256M (the same range as region a)" EBUSY \
@@ -90,13 +90,13 @@ refused "region a: write size while enabled" EBUSY "" w a size 128M
 refused "region a: write online_type while enabled" EBUSY "" w a online_type offline
 refused "region a: rmdir while enabled" EBUSY "" mr_rmdir a
 expect "region a: still enabled with the same blocks" "1 $blocks_a" \
-	"$(cat $MRDIR/a/enable) $(memregion_blocks a | xargs)"
+	"$(cat $MRDIR/a/enable) $(withheld_ram_blocks a | xargs)"
 
 # A region right after region a is fine: adjacent is not overlapping.
 expect "region e: 0x90000000+128M next to region a" OK "$(try_range 0x90000000 128M)"
-expect "region e: one block" 1 "$(memregion_blocks e | wc -l)"
-expect "delete region e" OK "$(memregion_delete e)"
-expect "delete region a" OK "$(memregion_delete a)"
+expect "region e: one block" 1 "$(withheld_ram_blocks e | wc -l)"
+expect "delete region e" OK "$(withheld_ram_delete e)"
+expect "delete region a" OK "$(withheld_ram_delete a)"
 expect "no region left" "configfs: " "$(cd $MRDIR && echo "configfs: $(ls)")"
-expect "no memregion resource left" "configfs: 0" \
-	"$(cd $MRDIR && echo "configfs: $(grep -c memregion /proc/iomem)")"
+expect "no withheld_ram resource left" "configfs: 0" \
+	"$(cd $MRDIR && echo "configfs: $(grep -c withheld_ram /proc/iomem)")"

@@ -6,7 +6,7 @@
 # in the middle depopulates without touching its neighbours' mappings
 # (ptdump before and after, clipped to each block).
 . /harness/lib.sh
-. /harness/memregion.sh
+. /harness/withheld_ram.sh
 
 bs=$(block_size)
 start=$((0x80000000))
@@ -46,9 +46,9 @@ block_view() {
 }
 
 expect "create 1 GiB region at 0x80000000 (online_movable)" OK \
-	"$(memregion_create big 0x80000000 1G online_movable)"
+	"$(withheld_ram_create big 0x80000000 1G online_movable)"
 expect "eight memory blocks memory$first..memory$last" "$(seq $first $last | xargs)" \
-	"$(memregion_blocks big | xargs)"
+	"$(withheld_ram_blocks big | xargs)"
 bad=""
 for ((b = first; b <= last; b++)); do
 	[ "$(cat $MEMDIR/memory$b/depopulatable)" = 1 ] || bad="$bad memory$b"
@@ -111,6 +111,6 @@ for b in $first $last; do
 done
 expect "memory$((first + 1)): mapping unchanged" "${before[$((first + 1))]}" "$(block_view $((first + 1)))"
 expect "memory$((last - 1)): mapping unchanged" "${before[$((last - 1))]}" "$(block_view $((last - 1)))"
-expect "delete the region with two blocks depopulated" OK "$(memregion_delete big)"
+expect "delete the region with two blocks depopulated" OK "$(withheld_ram_delete big)"
 expect "no memory block left in the withheld RAM" "" \
 	"$(for ((b = first; b <= last; b++)); do [ -d $MEMDIR/memory$b ] && echo -n " memory$b"; done)"

@@ -783,17 +783,17 @@ run "$R" online 15 12
 t "online runs in ascending order" \
 	eval '[ "$(cut -d: -f1 "$T/out" | tr "\n" " ")" = "memory12 memory15 " ]'
 
-# ---- memregion regions (configfs) --------------------------------------
+# ---- withheld_ram regions (configfs) --------------------------------------
 
 RG=$T/rg
-CFG=sys/kernel/config/memregion
+CFG=sys/kernel/config/withheld_ram
 mkdir -p "$RG/$CFG/r1" "$RG/$MEM"
 printf '8000000\n' > "$RG/$MEM/block_size_bytes"
 printf '0x80000000\n' > "$RG/$CFG/r1/start"
 printf '0x10000000\n' > "$RG/$CFG/r1/size"
 printf 'offline_depopulated\n' > "$RG/$CFG/r1/online_type"
 printf '1\n' > "$RG/$CFG/r1/enable"
-region() { "$MEMCTL" region --sysfs-root "$RG" "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+region() { "$MEMCTL" withheld --sysfs-root "$RG" "$@" >"$T/out" 2>"$T/err"; rc=$?; }
 
 region list
 t "region list: the region with its attributes" \
@@ -820,8 +820,8 @@ region delete r1 --dry-run
 t "region delete --dry-run: writes nothing" \
 	eval 'rc_is 0 && out_has "would disable and remove" && [ "$(cat "$RG/$CFG/r1/enable")" = 1 ]'
 mkdir -p "$T/none"
-"$MEMCTL" region --sysfs-root "$T/none" list >"$T/out" 2>"$T/err"; rc=$?
-t "region: no configfs directory is an environment error" eval 'rc_is 3 && err_has CONFIG_MEMREGION_CONFIGFS'
+"$MEMCTL" withheld --sysfs-root "$T/none" list >"$T/out" 2>"$T/err"; rc=$?
+t "region: no configfs directory is an environment error" eval 'rc_is 3 && err_has CONFIG_WITHHELD_RAM'
 
 # ---- output through libsmartcols ------------------------------------------
 
@@ -894,31 +894,31 @@ run "$T/p" offline --online-type offline 9
 t "--online-type outside region create: usage error" eval 'rc_is 2 && unchanged "$T/p"'
 
 RP=$T/rp
-mkdir -p "$RP/sys/kernel/config/memregion/r1" "$RP/$MEM"
+mkdir -p "$RP/sys/kernel/config/withheld_ram/r1" "$RP/$MEM"
 printf '8000000\n' > "$RP/$MEM/block_size_bytes"
-for a in start size online_type enable; do : > "$RP/sys/kernel/config/memregion/r1/$a"; done
-printf '1\n' > "$RP/sys/kernel/config/memregion/r1/enable"
-"$MEMCTL" --sysfs-root "$RP" region list -n >"$T/out" 2>"$T/err"; rc=$?
+for a in start size online_type enable; do : > "$RP/sys/kernel/config/withheld_ram/r1/$a"; done
+printf '1\n' > "$RP/sys/kernel/config/withheld_ram/r1/enable"
+"$MEMCTL" --sysfs-root "$RP" withheld list -n >"$T/out" 2>"$T/err"; rc=$?
 t "region after global options; -n is --noheadings there too" \
 	eval 'rc_is 0 && out_lines 1 && out_has "^r1 "'
-"$MEMCTL" region --sysfs-root "$RP" -J >"$T/out" 2>"$T/err"; rc=$?
+"$MEMCTL" withheld --sysfs-root "$RP" -J >"$T/out" 2>"$T/err"; rc=$?
 t "region options after the command; list is the default" py 'd["regions"][0]["name"] == "r1"'
-"$MEMCTL" --sysfs-root "$RP" region create r2 0x90000001 100 --dry-run >"$T/out" 2>"$T/err"; rc=$?
+"$MEMCTL" --sysfs-root "$RP" withheld create r2 0x90000001 100 --dry-run >"$T/out" 2>"$T/err"; rc=$?
 t "region create: a start or size off the block size is a usage error, even --dry-run" \
 	eval 'rc_is 2 && err_has "multiples of the memory block size" && out_lines 0'
-"$MEMCTL" --sysfs-root "$RP" region create r2 0x90000000 256M -n >"$T/out" 2>"$T/err"; rc=$?
-t "region create -n: a listing option, refused" eval 'rc_is 2 && [ ! -e "$RP/sys/kernel/config/memregion/r2" ]'
-"$MEMCTL" --sysfs-root "$RP" region create r2 0x90000000 256M --force >"$T/out" 2>"$T/err"; rc=$?
-t "region create --force: not a region option" eval 'rc_is 2 && [ ! -e "$RP/sys/kernel/config/memregion/r2" ]'
+"$MEMCTL" --sysfs-root "$RP" withheld create r2 0x90000000 256M -n >"$T/out" 2>"$T/err"; rc=$?
+t "region create -n: a listing option, refused" eval 'rc_is 2 && [ ! -e "$RP/sys/kernel/config/withheld_ram/r2" ]'
+"$MEMCTL" --sysfs-root "$RP" withheld create r2 0x90000000 256M --force >"$T/out" 2>"$T/err"; rc=$?
+t "region create --force: not a region option" eval 'rc_is 2 && [ ! -e "$RP/sys/kernel/config/withheld_ram/r2" ]'
 if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$MEMCTL" --sysfs-root "$RP" region create r2 0x90000000 256M >"$T/out" 2>"$T/err"; rc=$?
+		"$MEMCTL" --sysfs-root "$RP" withheld create r2 0x90000000 256M >"$T/out" 2>"$T/err"; rc=$?
 	t "region create without permission: exit 3 as everywhere, nothing made" \
-		eval 'rc_is 3 && err_has "Permission denied" && [ ! -e "$RP/sys/kernel/config/memregion/r2" ]'
+		eval 'rc_is 3 && err_has "Permission denied" && [ ! -e "$RP/sys/kernel/config/withheld_ram/r2" ]'
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$MEMCTL" --sysfs-root "$RP" region delete r1 >"$T/out" 2>"$T/err"; rc=$?
+		"$MEMCTL" --sysfs-root "$RP" withheld delete r1 >"$T/out" 2>"$T/err"; rc=$?
 	t "region delete without permission: exit 3, nothing changed" \
-		eval 'rc_is 3 && [ "$(cat "$RP/sys/kernel/config/memregion/r1/enable")" = 1 ]'
+		eval 'rc_is 3 && [ "$(cat "$RP/sys/kernel/config/withheld_ram/r1/enable")" = 1 ]'
 else
 	skip "region create without permission" "needs root and setpriv"
 	skip "region delete without permission" "needs root and setpriv"
@@ -938,8 +938,8 @@ t "256MB: powers of 1000, not a multiple of the block size" \
 	eval 'rc_is 2 && err_has "not a multiple of the memory block size"'
 run "$T/sz" offline --dry-run 128M 256M
 t "two sizes: usage error" eval 'rc_is 2 && err_has "only one size"'
-mkdir -p "$T/sz/sys/kernel/config/memregion"
-"$MEMCTL" --sysfs-root "$T/sz" region create q 0x90000000 0.125G --dry-run >"$T/out" 2>"$T/err"; rc=$?
+mkdir -p "$T/sz/sys/kernel/config/withheld_ram"
+"$MEMCTL" --sysfs-root "$T/sz" withheld create q 0x90000000 0.125G --dry-run >"$T/out" 2>"$T/err"; rc=$?
 t "region create takes 0.125G" eval 'rc_is 0 && out_has "would create 0x90000000+0x8000000"'
 
 # ---- lsmem's zone spelling -------------------------------------------------
@@ -960,8 +960,8 @@ std_tree "$UD"
 mkblocks "$UD" 20 21 offline 0 "Normal Movable" 1
 mkblock "$UD" 22 offline 0 "Normal Movable" 0
 cat >>"$UD/proc/iomem" <<-EOF
-a8000000-afffffff : System RAM (memregion r0)
-b0000000-b7ffffff : System RAM (memregion r1)
+a8000000-afffffff : System RAM (withheld_ram r0)
+b0000000-b7ffffff : System RAM (withheld_ram r1)
 EOF
 mkdir -p "$UD/etc/memctl"
 ud() { "$MEMCTL" --sysfs-root "$UD" udev-env "$@" >"$T/out" 2>"$T/err"; rc=$?; }
@@ -998,16 +998,16 @@ policy mem virtio kmem:x
 ud memory12
 t "udev-env: owners match exactly, never by substring" \
 	eval 'rc_is 0 && prop_is MEMCTL_POLICY none'
-policy memregion
+policy withheld_ram
 ud memory21
-t "udev-env: memregion owner is memregion:NAME; a bare driver name lists every instance" \
-	eval 'rc_is 0 && prop_is MEMCTL_OWNER memregion:r0 && prop_is MEMCTL_POLICY offline_depopulated'
-policy memregion:r1
+t "udev-env: withheld_ram owner is withheld_ram:NAME; a bare driver name lists every instance" \
+	eval 'rc_is 0 && prop_is MEMCTL_OWNER withheld_ram:r0 && prop_is MEMCTL_POLICY offline_depopulated'
+policy withheld_ram:r1
 ud memory21
 a=$(grep MEMCTL_POLICY= "$T/out")
 ud memory22
-t "udev-env: memregion:r1 lists r1, not r0" \
-	eval '[ "$a" = MEMCTL_POLICY=none ] && prop_is MEMCTL_OWNER memregion:r1 && prop_is MEMCTL_POLICY_REASON "\"not depopulatable\""'
+t "udev-env: withheld_ram:r1 lists r1, not r0" \
+	eval '[ "$a" = MEMCTL_POLICY=none ] && prop_is MEMCTL_OWNER withheld_ram:r1 && prop_is MEMCTL_POLICY_REASON "\"not depopulatable\""'
 policy virtio_mem 'virtio mem?'
 ud memory12
 t "udev-env: an invalid word in the policy file is an error naming file and line; nothing printed" \

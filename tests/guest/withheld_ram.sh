@@ -1,15 +1,15 @@
-# Shell helpers for memregion, the configfs interface that hot-adds RAM the
-# kernel withheld at boot (CONFIG_MEMREGION_CONFIGFS, see
-# Documentation/ABI/testing/configfs-memregion). Source after lib.sh.
+# Shell helpers for withheld_ram, the configfs interface that hot-adds RAM the
+# kernel withheld at boot (CONFIG_WITHHELD_RAM, see
+# Documentation/ABI/testing/configfs-withheld_ram). Source after lib.sh.
 #
-#   memregion_create NAME START SIZE [ONLINE_TYPE]  create and enable
-#   memregion_delete NAME                           disable and remove
-#   memregion_blocks NAME                           its memory block indices
+#   withheld_ram_create NAME START SIZE [ONLINE_TYPE]  create and enable
+#   withheld_ram_delete NAME                           disable and remove
+#   withheld_ram_blocks NAME                           its memory block indices
 #
 # create and delete print OK or the errno name of the step that failed;
 # a region that could not be enabled is removed again.
 
-MRDIR=/sys/kernel/config/memregion
+MRDIR=/sys/kernel/config/withheld_ram
 
 # The errno name for an error message of mkdir/rmdir (strerror text).
 errname() {
@@ -35,7 +35,7 @@ mr_rmdir() {
 	out=$(rmdir "$MRDIR/$1" 2>&1) && echo OK || errname "$out"
 }
 
-memregion_create() {
+withheld_ram_create() {
 	local name=$1 d=$MRDIR/$1 r attr val
 	r=$(mr_mkdir "$name")
 	[ "$r" = OK ] || { echo "$r"; return 1; }
@@ -56,7 +56,7 @@ memregion_create() {
 	echo OK
 }
 
-memregion_delete() {
+withheld_ram_delete() {
 	local r
 	if [ "$(cat "$MRDIR/$1/enable")" = 1 ]; then
 		r=$(sysfs_write "$MRDIR/$1/enable" 0 2>&1)
@@ -65,6 +65,6 @@ memregion_delete() {
 	mr_rmdir "$1"
 }
 
-memregion_blocks() {
-	blocks_of "System RAM (memregion $1)"
+withheld_ram_blocks() {
+	blocks_of "System RAM (withheld_ram $1)"
 }
