@@ -164,7 +164,11 @@ class Run:
     # ---- QEMU command line -------------------------------------------
     def cmdline(self):
         a = self.args
+        # A task blocked for 60 s (a writer stuck on a lock) panics the
+        # guest with its stack on the console, instead of the run waiting
+        # for the idle watchdog or the suite timeout.
         append = ["console=ttyAMA0", "panic=-1",
+                  "hung_task_panic=1", "sysctl.kernel.hung_task_timeout_secs=60",
                   "memhp_default_state=online_movable",
                   "memory_hotplug.online_policy=auto-movable",
                   f"harness.mode={a.mode}"]
