@@ -126,6 +126,12 @@ lane_a() {
 	# leaves 256 MiB at 0x70000000 for withheld_ram regions.
 	guest guest-udev --suite udev --vmem-size 0 \
 		--append "memhp_default_state=offline mem=768M"
+	# The soak (tests/guest/soak/): 500 random transitions under memory
+	# pressure, then nothing lost; `make soak` makes 10000. About 0.1 s a
+	# transition under TCG, 90 to 130 s in all on 2 busy cores: the limits
+	# allow seven times that.
+	guest guest-soak --suite soak --append "harness.soak=500 harness.timeout=900" \
+		--timeout 1200
 }
 lane_b() {
 	host_suites
@@ -134,8 +140,9 @@ lane_b() {
 	# guest, and once ran into a 900 s limit with two builds on the same
 	# cores. The limit is a hang guard (the 300 s idle watchdog catches a
 	# stuck guest sooner), so it is 1800 s here.
+	# KASAN makes it two to three times slower again.
 	guest guest-debug-pagealloc --suite suite --append debug_pagealloc=on \
-		--timeout 1800 "${plugin[@]}"
+		--timeout $(( ${KASAN:-0} = 1 ? 5400 : 1800 )) "${plugin[@]}"
 	guest guest-withheld --suite withheld \
 		--append "mem=896M memory_hotplug.memmap_on_memory=force"
 	# Fault injection: each allocation of each transition fails in turn.
@@ -176,7 +183,7 @@ if [ $baseline = 0 ]; then
 	[ -f "$top/tools/memctl/Makefile" ] && order+=(host-memctl)
 fi
 [ "${KASAN:-0}" = 1 ] && order+=(guest-kasan)
-order+=(guest-suite guest-rodata-on guest-debug-pagealloc guest-withheld guest-range guest-configfs guest-reserved guest-faults guest-udev)
+order+=(guest-suite guest-rodata-on guest-debug-pagealloc guest-withheld guest-range guest-configfs guest-reserved guest-faults guest-udev guest-soak)
 for name in "${order[@]}"; do
 	if read -r p f s secs < "$logs/$name.counts" 2>/dev/null; then
 		:

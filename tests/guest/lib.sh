@@ -375,3 +375,110 @@ uevents_of() {
 		/^KERNEL\[/ { act = $2; path = $3; next }
 		/^STATE=/ && path == dev { print act, substr($0, 7) }' $UEVENTS
 }
+
+# ---- without forking ---------------------------------------------------------
+# Under TCG a fork and exec costs more than many of the operations a test
+# repeats thousands of times; these do what swrite and probe do in the shell
+# itself.
+
+# The errno name of a strerror() text, as the shell and memctl print them.
+declare -A STRERROR=(
+	["Device or resource busy"]=EBUSY
+	["Invalid argument"]=EINVAL
+	["Operation not supported"]=EOPNOTSUPP
+	["Cannot allocate memory"]=ENOMEM
+	["No such file or directory"]=ENOENT
+	["No such device"]=ENODEV
+	["Operation canceled"]=ECANCELED
+	["Operation not permitted"]=EPERM
+	["Interrupted system call"]=EINTR
+	["No such process"]=ESRCH
+)
+
+# swrite_var VAR FILE WORD: write WORD to FILE with the shell's echo and set
+# VAR to OK or the errno name (as swrite prints it). The shell reports a
+# failed open as "...: FILE: <error>" and a failed write as "...: echo:
+# write error: <error>"; the text after the last ": " is the error.
+swrite_var() {
+	local msg
+	if { echo "$3" > "$2"; } 2> /tmp/swrite_var.$BASHPID; then
+		printf -v "$1" OK
+	else
+		read -r msg < /tmp/swrite_var.$BASHPID
+		msg=${msg##*: }
+		printf -v "$1" %s "${STRERROR[$msg]:-${msg// /_}}"
+	fi
+}
+
+# probe_var VAR PHYS: probe, without forking where debug_pagealloc does not
+# need ptdump's opinion (whether it is on is looked up once).
+probe_var() {
+	local r
+	if [ -z "${PROBE_DPA:-}" ]; then
+		PROBE_DPA=0
+		grep -qw debug_pagealloc=on /proc/cmdline && PROBE_DPA=1
+	fi
+	if [ "$PROBE_DPA" = 1 ]; then
+		r=$(probe "$2")
+	else
+		r=none
+		echo "$2" > $DEPOP/probe && read -r r < $DEPOP/probe
+	fi
+	printf -v "$1" %s "$r"
+}
+
+# ptdump_kmap B: the kernel's linear map from memory block B's address on,
+# and the vmemmap, from ptdump, for comparing before and after (vmalloc
+# space changes with every process). Boot memory is left out: with KFENCE,
+# its pool at the end of boot memory changes page by page all the time, and
+# its last page may merge into the ptdump line of the first virtio-mem
+# block, so lines are cut at that address. With debug_pagealloc, free pages
+# are mapped invalid (F) and change with every allocation: F is dropped and
+# the lines it split are joined again. All addresses are 0x + 16 hex digits:
+# string order is numeric.
+ptdump_kmap() {
+	local lo line s e key f fields ps="" pe="" pkey=""
+	lo=$(printf '0x%016x' "$(linear_va "$(block_phys "$1")")")
+	sed -n '/Linear Mapping start/,/Linear Mapping end/p' $PTDUMP | {
+	while IFS= read -r line; do
+		[[ $line == 0x* ]] || continue
+		s=${line%%-*} e=${line#*-}
+		e=${e%% *}
+		[[ $e > $lo ]] || continue
+		[[ $s < $lo ]] && s=$lo
+		read -ra fields <<< "$line"
+		key=""
+		for f in "${fields[@]:2}"; do
+			[ "$f" = F ] || key="$key $f"
+		done
+		if [ "$key" = "$pkey" ] && [ "$s" = "$pe" ]; then
+			pe=$e
+			continue
+		fi
+		[ -n "$ps" ] && echo "$ps-$pe$pkey"
+		ps=$s pe=$e pkey=$key
+	done
+	[ -n "$ps" ] && echo "$ps-$pe$pkey"
+	}
+	sed -n -e '/vmemmap start/,/vmemmap end/p' $PTDUMP
+}
+
+# ---- KASAN (make KASAN=1 test) ---------------------------------------------
+
+# kasan_on: whether the kernel has KASAN. Its shadow takes 1/8 of every
+# block that goes online, and its quarantine holds freed objects back from
+# the allocator.
+kasan_on() {
+	[ -d /sys/kernel/debug/kasan ] || dmesg | grep -q 'KernelAddressSanitizer initialized'
+}
+
+# kasan_flush: free what the KASAN quarantine holds (shrinking a slab cache
+# takes its objects out of the quarantine), so that free memory compares
+# as exactly as without KASAN. Does nothing without KASAN.
+kasan_flush() {
+	local f
+	kasan_on || return 0
+	for f in /sys/kernel/slab/*/shrink; do
+		echo 1 > "$f" 2>/dev/null
+	done
+}

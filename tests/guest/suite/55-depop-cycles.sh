@@ -18,42 +18,14 @@ cycles=${CYCLES:-200}
 settle() {
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
+	kasan_flush
 	read -r "$1" < $DEPOP/free_kb
 }
-# The linear map from the first virtio-mem block on, and the vmemmap. Boot
-# memory is left out: with KFENCE, its pool at the end of boot memory
-# changes page by page all the time, and its last page may merge into the
-# ptdump line of the first virtio-mem block, so lines are cut at that
-# address. With debug_pagealloc, free pages are mapped invalid (F) and
-# change with every allocation: F is dropped and the lines it split are
-# joined again. All addresses are 0x + 16 hex digits: string order is
-# numeric.
+# The linear map from the first virtio-mem block on, and the vmemmap
+# (lib.sh, ptdump_kmap).
 vfirst=$(vmem_blocks | head -1)
 kmap() {
-	local lo line s e key f fields ps="" pe="" pkey=""
-	lo=$(printf '0x%016x' "$(linear_va "$(block_phys "$vfirst")")")
-	sed -n '/Linear Mapping start/,/Linear Mapping end/p' $PTDUMP | {
-	while IFS= read -r line; do
-		[[ $line == 0x* ]] || continue
-		s=${line%%-*} e=${line#*-}
-		e=${e%% *}
-		[[ $e > $lo ]] || continue
-		[[ $s < $lo ]] && s=$lo
-		read -ra fields <<< "$line"
-		key=""
-		for f in "${fields[@]:2}"; do
-			[ "$f" = F ] || key="$key $f"
-		done
-		if [ "$key" = "$pkey" ] && [ "$s" = "$pe" ]; then
-			pe=$e
-			continue
-		fi
-		[ -n "$ps" ] && echo "$ps-$pe$pkey"
-		ps=$s pe=$e pkey=$key
-	done
-	[ -n "$ps" ] && echo "$ps-$pe$pkey"
-	}
-	sed -n -e '/vmemmap start/,/vmemmap end/p' $PTDUMP
+	ptdump_kmap "$vfirst"
 }
 
 # One cycle first, so that whatever the first transition allocates for

@@ -6,10 +6,10 @@
  * kstrto*(..., 0, ...), so both decimal and 0x-prefixed hex work. Reading a
  * file that holds a result prints one decimal number and a newline. A file
  * whose read computes its value (probe, vaddr_valid, memremap, ioremap,
- * free_kb, tables) computes it for the read at offset 0 only; the next read
- * is at the end of that line and returns 0, where computing again would
- * return the tail of a value that may have changed (cat reads twice: "0\n"
- * then the "4\n" of a "-14\n").
+ * free_kb, tables, api_loop) computes it for the read at offset 0 only; the
+ * next read is at the end of that line and returns 0, where computing again
+ * would return the tail of a value that may have changed (cat reads twice:
+ * "0\n" then the "4\n" of a "-14\n").
  *
  * probe        Write a physical address. Each read copies 8 bytes from its
  *              linear map address (phys_to_virt()) with
@@ -43,6 +43,12 @@
  * veto_online  Same as veto, for MEM_GOING_ONLINE: makes onlining fail after
  *              the linear map of a depopulated block was re-created, to test
  *              that it is torn down again (MEM_CANCEL_POPULATE).
+ *
+ * veto_kernel  Same as veto_online, but only for onlining into a zone other
+ *              than ZONE_MOVABLE (online_kernel): a block onlined into
+ *              ZONE_NORMAL takes the kernel's unmovable allocations at once
+ *              and can mostly not be offlined again, which tests that must
+ *              end with every block back in ZONE_MOVABLE cannot have.
  *
  * events       Reading prints one "<event> <count>" line per memory notifier
  *              event, counting what the module's notifier has seen since the
@@ -104,16 +110,34 @@
  *              range mapped by block entries has none: "0 0 0". Reads -22
  *              until a range was written; writing fails with EOPNOTSUPP on
  *              architectures other than arm64.
+ *
+ * api_loop     Write "start size": a kthread calls
+ *              depopulate_range_driver_managed() and then
+ *              populate_range_driver_managed() on that range, over and over,
+ *              sleeping 1 to 5 ms after each call, until "stop" is written or
+ *              the module is unloaded. Errors are expected when something
+ *              else changes the blocks meanwhile (EBUSY: a block is online)
+ *              and are only counted. Starting a loop that runs fails with
+ *              EBUSY, stopping one that does not with ESRCH. Reading prints
+ *              the counts of the loop running or last run, the two calls
+ *              together, then each call on its own line:
+ *                calls 240 ok 170 EBUSY 70
+ *                depopulate 120 ok 50 EBUSY 70
+ *                populate 120 ok 120
+ *              An errno is printed by name (EBUSY, EINVAL, EOPNOTSUPP,
+ *              ENOMEM, ...) or as E<number>. A new start resets the counts.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/libnvdimm.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
@@ -121,8 +145,10 @@
 #include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/pgtable.h>
+#include <linux/random.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
 #ifdef DEPOP_TEST_BASELINE
@@ -162,6 +188,7 @@ static long add_mom_result;
 static long remove_result;
 static int veto_errno;
 static int veto_online_errno;
+static int veto_kernel_errno;
 static phys_addr_t check_addr = (phys_addr_t)-1;
 static bool cache_maint;
 static atomic_t veto_skip;
@@ -201,6 +228,22 @@ static const char * const event_names[] = {
 
 static atomic_long_t event_counts[ARRAY_SIZE(event_names)];
 
+/*
+ * The veto_kernel errno if the block of MEM_GOING_ONLINE is being onlined
+ * into a kernel zone: online_pages() has moved it into its zone already.
+ */
+static int veto_kernel_zone(void *data)
+{
+	struct memory_notify *arg = data;
+	int veto = READ_ONCE(veto_kernel_errno);
+	struct page *page;
+
+	if (!veto)
+		return 0;
+	page = pfn_to_page(arg->start_pfn);
+	return zone_idx(page_zone(page)) == ZONE_MOVABLE ? 0 : veto;
+}
+
 static int depop_notifier_cb(struct notifier_block *nb, unsigned long action,
 			     void *data)
 {
@@ -225,7 +268,8 @@ static int depop_notifier_cb(struct notifier_block *nb, unsigned long action,
 	    atomic_dec_if_positive(&veto_skip) < 0)
 		veto = READ_ONCE(veto_errno);
 	else if (action == MEM_GOING_ONLINE)
-		veto = READ_ONCE(veto_online_errno);
+		veto = READ_ONCE(veto_online_errno) ?:
+		       veto_kernel_zone(data);
 
 	if (veto)
 		return notifier_from_errno(-veto);
@@ -885,6 +929,239 @@ static ssize_t tables_read(struct file *file, char __user *ubuf, size_t count,
 	return simple_read_from_buffer(ubuf, count, ppos, tmp, len);
 }
 
+/*
+ * api_loop: a kthread that calls the exported API on one range until it is
+ * stopped, for the concurrency tests. Under concurrency the calls fail
+ * often and legitimately (a block was onlined meanwhile: EBUSY; it was
+ * removed: EINVAL); every outcome is counted, none is reported.
+ */
+#define API_LOOP_ERRS	8
+
+struct api_counts {
+	unsigned long calls;
+	unsigned long ok;
+	unsigned long other;		/* errnos beyond API_LOOP_ERRS */
+	unsigned int nr_errs;
+	struct {
+		int err;		/* positive errno */
+		unsigned long n;
+	} errs[API_LOOP_ERRS];
+};
+
+static DEFINE_MUTEX(api_loop_lock);	/* start and stop */
+static DEFINE_SPINLOCK(api_counts_lock);
+static struct task_struct *api_loop_task;
+static u64 api_loop_start, api_loop_size;
+static struct api_counts api_depop_counts, api_pop_counts;
+
+static void api_count(struct api_counts *c, int ret)
+{
+	unsigned int i;
+
+	spin_lock(&api_counts_lock);
+	c->calls++;
+	if (!ret) {
+		c->ok++;
+		goto out;
+	}
+	for (i = 0; i < c->nr_errs; i++) {
+		if (c->errs[i].err == -ret) {
+			c->errs[i].n++;
+			goto out;
+		}
+	}
+	if (c->nr_errs < API_LOOP_ERRS) {
+		c->errs[c->nr_errs].err = -ret;
+		c->errs[c->nr_errs].n = 1;
+		c->nr_errs++;
+	} else {
+		c->other++;
+	}
+out:
+	spin_unlock(&api_counts_lock);
+}
+
+static void api_loop_sleep(void)
+{
+	unsigned int us = 1000 + get_random_u32_below(4000);
+
+	usleep_range(us, us + 100);
+}
+
+static int api_loop_fn(void *arg)
+{
+	int ret;
+
+	while (!kthread_should_stop()) {
+		ret = depopulate_range_driver_managed(api_loop_start,
+						      api_loop_size);
+		api_count(&api_depop_counts, ret);
+		api_loop_sleep();
+		if (kthread_should_stop())
+			break;
+		ret = populate_range_driver_managed(api_loop_start,
+						    api_loop_size);
+		api_count(&api_pop_counts, ret);
+		api_loop_sleep();
+	}
+	return 0;
+}
+
+/* Stop the loop if it runs; returns -ESRCH if it does not. */
+static int api_loop_stop(void)
+{
+	int ret = -ESRCH;
+
+	mutex_lock(&api_loop_lock);
+	if (api_loop_task) {
+		kthread_stop(api_loop_task);
+		put_task_struct(api_loop_task);
+		api_loop_task = NULL;
+		ret = 0;
+	}
+	mutex_unlock(&api_loop_lock);
+	return ret;
+}
+
+static int api_loop_begin(u64 start, u64 size)
+{
+	struct task_struct *t;
+	int ret = 0;
+
+	if (!size)
+		return -EINVAL;
+	mutex_lock(&api_loop_lock);
+	if (api_loop_task) {
+		ret = -EBUSY;
+		goto out;
+	}
+	spin_lock(&api_counts_lock);
+	memset(&api_depop_counts, 0, sizeof(api_depop_counts));
+	memset(&api_pop_counts, 0, sizeof(api_pop_counts));
+	spin_unlock(&api_counts_lock);
+	api_loop_start = start;
+	api_loop_size = size;
+	t = kthread_create(api_loop_fn, NULL, "depop_api_loop");
+	if (IS_ERR(t)) {
+		ret = PTR_ERR(t);
+		goto out;
+	}
+	/* Keep it for kthread_stop(), even if it ever exits on its own. */
+	get_task_struct(t);
+	api_loop_task = t;
+	wake_up_process(t);
+out:
+	mutex_unlock(&api_loop_lock);
+	return ret;
+}
+
+static ssize_t api_loop_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	char *buf = depop_get_input(ubuf, count);
+	u64 start, size;
+	int ret;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	if (sysfs_streq(buf, "stop"))
+		ret = api_loop_stop();
+	else
+		ret = parse_range(buf, &start, &size) ?:
+		      api_loop_begin(start, size);
+	kfree(buf);
+	return ret ? ret : count;
+}
+
+static const char *errno_name(int err)
+{
+	switch (err) {
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case EINTR: return "EINTR";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EBUSY: return "EBUSY";
+	case ENODEV: return "ENODEV";
+	case EINVAL: return "EINVAL";
+	case ENOSPC: return "ENOSPC";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	default: return NULL;
+	}
+}
+
+/* " ok N EBUSY N ..." of one set of counts, appended at @buf + @len. */
+static int api_counts_print(char *buf, int len, size_t size,
+			    const struct api_counts *c)
+{
+	const char *name;
+	unsigned int i;
+
+	len += scnprintf(buf + len, size - len, " ok %lu", c->ok);
+	for (i = 0; i < c->nr_errs; i++) {
+		name = errno_name(c->errs[i].err);
+		if (name)
+			len += scnprintf(buf + len, size - len, " %s %lu",
+					 name, c->errs[i].n);
+		else
+			len += scnprintf(buf + len, size - len, " E%d %lu",
+					 c->errs[i].err, c->errs[i].n);
+	}
+	if (c->other)
+		len += scnprintf(buf + len, size - len, " other %lu",
+				 c->other);
+	return len;
+}
+
+static ssize_t api_loop_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct api_counts d, p, sum;
+	unsigned int i, j;
+	char buf[512];
+	int len;
+
+	if (*ppos)
+		return 0;
+	spin_lock(&api_counts_lock);
+	d = api_depop_counts;
+	p = api_pop_counts;
+	spin_unlock(&api_counts_lock);
+
+	/* Both calls together: the errnos of populate added to depopulate's. */
+	sum = d;
+	sum.calls += p.calls;
+	sum.ok += p.ok;
+	sum.other += p.other;
+	for (i = 0; i < p.nr_errs; i++) {
+		for (j = 0; j < sum.nr_errs; j++) {
+			if (sum.errs[j].err == p.errs[i].err)
+				break;
+		}
+		if (j == sum.nr_errs && j == API_LOOP_ERRS) {
+			sum.other += p.errs[i].n;
+			continue;
+		}
+		if (j == sum.nr_errs) {
+			sum.errs[j].err = p.errs[i].err;
+			sum.errs[j].n = 0;
+			sum.nr_errs++;
+		}
+		sum.errs[j].n += p.errs[i].n;
+	}
+
+	len = scnprintf(buf, sizeof(buf), "calls %lu", sum.calls);
+	len = api_counts_print(buf, len, sizeof(buf), &sum);
+	len += scnprintf(buf + len, sizeof(buf) - len, "\ndepopulate %lu",
+			 d.calls);
+	len = api_counts_print(buf, len, sizeof(buf), &d);
+	len += scnprintf(buf + len, sizeof(buf) - len, "\npopulate %lu",
+			 p.calls);
+	len = api_counts_print(buf, len, sizeof(buf), &p);
+	len += scnprintf(buf + len, sizeof(buf) - len, "\n");
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
 #define DEPOP_FOPS(_name, _write, _read)			\
 static const struct file_operations _name##_fops = {		\
 	.owner = THIS_MODULE,					\
@@ -904,6 +1181,7 @@ DEPOP_FOPS(check_addr, check_addr_write, check_addr_read);
 DEPOP_FOPS(cache_maint, cache_maint_write, cache_maint_read);
 DEPOP_FOPS(free, NULL, free_read);
 DEPOP_FOPS(tables, tables_write, tables_read);
+DEPOP_FOPS(api_loop, api_loop_write, api_loop_read);
 
 static int __init depop_test_init(void)
 {
@@ -927,6 +1205,8 @@ static int __init depop_test_init(void)
 	debugfs_create_file("veto", 0600, depop_dir, &veto_errno, &veto_fops);
 	debugfs_create_file("veto_online", 0600, depop_dir,
 			    &veto_online_errno, &veto_fops);
+	debugfs_create_file("veto_kernel", 0600, depop_dir,
+			    &veto_kernel_errno, &veto_fops);
 	debugfs_create_file("events", 0600, depop_dir, NULL, &events_fops);
 	debugfs_create_file("pin", 0600, depop_dir, NULL, &pin_fops);
 	debugfs_create_file("vaddr_valid", 0600, depop_dir, check_vaddr_valid,
@@ -940,12 +1220,14 @@ static int __init depop_test_init(void)
 	debugfs_create_atomic_t("veto_skip", 0600, depop_dir, &veto_skip);
 	debugfs_create_file("free_kb", 0400, depop_dir, NULL, &free_fops);
 	debugfs_create_file("tables", 0600, depop_dir, NULL, &tables_fops);
+	debugfs_create_file("api_loop", 0600, depop_dir, NULL, &api_loop_fops);
 	return 0;
 }
 
 static void __exit depop_test_exit(void)
 {
 	debugfs_remove_recursive(depop_dir);
+	api_loop_stop();
 	unregister_memory_notifier(&depop_nb);
 	mutex_lock(&depop_lock);
 	unpin_all();
