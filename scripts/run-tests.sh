@@ -142,7 +142,7 @@ lane_b() {
 	# stuck guest sooner), so it is 1800 s here.
 	# KASAN makes it two to three times slower again.
 	guest guest-debug-pagealloc --suite suite --append debug_pagealloc=on \
-		--timeout $(( ${KASAN:-0} = 1 ? 5400 : 1800 )) "${plugin[@]}"
+		--timeout $(( ${KASAN:-0} == 1 ? 5400 : 1800 )) "${plugin[@]}"
 	guest guest-withheld --suite withheld \
 		--append "mem=896M memory_hotplug.memmap_on_memory=force"
 	# Fault injection: each allocation of each transition fails in turn.
