@@ -256,9 +256,9 @@ else
 fi
 # Free memory and Slab move for reasons of their own: a slab page a cache
 # keeps, per-CPU lists, RCU-freed objects still waiting. Measured: free
-# memory 4 to 84 kB lower, Slab 40 kB lower to 28 kB higher, after 500 and
-# after 10000 transitions alike. 256 kB each, 64 pages, is over three
-# times the most seen: a leak of a page per 8 transitions of a
+# memory 4 to 96 kB lower, Slab 40 kB lower to 28 kB higher, after 500 and
+# after 10000 transitions alike. 256 kB each, 64 pages, is over two and a
+# half times the most seen: a leak of a page per 8 transitions of a
 # 500-transition soak, or of 27 bytes per transition of a 10000-transition
 # one, goes beyond it. Bytes beyond it count as lost, and so does every
 # byte of PageTables, which is exact (a leak of page tables shows in both:
