@@ -120,13 +120,23 @@ settle() {
 	meminfo_exact "$2" Slab
 	meminfo_exact "$3" PageTables
 }
-ptdump_kmap "${blocks[0]}" > /tmp/soak.kmap.before
-settle free0 slab0 pt0
 
-# Everything from here to the second measurement runs in a subshell, whose
-# page tables go when it ends: the shell's own heap grows with what it does,
-# and a page-table page more for it (one per 2 MiB of address space, heap
-# placed at random) would show in PageTables.
+# measure NAME: settle, write free memory, Slab and PageTables to
+# /tmp/soak.NAME and the kernel map to /tmp/soak.kmap.NAME. The
+# measurements and the transitions each run in a subshell of their own,
+# which this shell only waits for: a shell's own page tables grow with what
+# it does (a page-table page per 2 MiB of address space, its heap placed at
+# random), and those of the shell that is there for both measurements, and
+# of the subshell it forks for each, must be the same both times.
+measure() {
+	local free slab pt
+	settle free slab pt
+	echo "$free $slab $pt" > /tmp/soak.$1
+	ptdump_kmap "${blocks[0]}" > /tmp/soak.kmap.$1
+}
+rm -f /tmp/soak.before /tmp/soak.after /tmp/soak.unexpected
+( measure before )
+
 soak_run() {
 	# Memory pressure, as in 58-concurrency: 256 MiB in boot memory
 	# (allocated while every block is depopulated), 16 MiB in the
@@ -235,14 +245,14 @@ soak_run() {
 	rm -rf $CONC
 	echo "$unexpected" > /tmp/soak.unexpected
 }
-rm -f /tmp/soak.unexpected
 ( soak_run )
+# Let memhog's memory, the page cache and the RCU-freed objects settle.
+( measure after )
 read -r unexpected 2> /dev/null < /tmp/soak.unexpected ||
 	bail "the soak did not finish"
-
-# Let memhog's memory, the page cache and the RCU-freed objects settle.
-settle free1 slab1 pt1
-ptdump_kmap "${blocks[0]}" > /tmp/soak.kmap.after
+read -r free0 slab0 pt0 < /tmp/soak.before &&
+	read -r free1 slab1 pt1 < /tmp/soak.after ||
+	bail "a measurement is missing"
 echo "  free ${free0} -> ${free1} kB, Slab ${slab0} -> ${slab1} kB," \
 	"PageTables ${pt0} -> ${pt1} kB"
 expect "PageTables exactly as before" "$pt0" "$pt1"
