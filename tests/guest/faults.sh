@@ -91,21 +91,3 @@ sweep() {
 		fail "$desc" "$bad"
 	fi
 }
-
-# kernel_pt VAR: set VAR to the kB of page tables the kernel uses for
-# itself: PageTables (with the per-CPU deltas folded in) minus the page
-# tables of every process (VmPTE), which move with the shell's own heap.
-# No fork: a new process would add its own.
-kernel_pt() {
-	local key val rest total=0 f
-	echo 1 > /proc/sys/vm/stat_refresh
-	for f in /proc/[0-9]*/status; do
-		while read -r key val rest; do
-			[ "$key" = VmPTE: ] && total=$((total + val)) && break
-		done 2>/dev/null < "$f"
-	done
-	while read -r key val rest; do
-		[ "$key" = PageTables: ] && break
-	done < /proc/meminfo
-	printf -v "$1" %s $((val - total))
-}

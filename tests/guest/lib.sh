@@ -139,6 +139,24 @@ meminfo_exact() {
 	done < /proc/meminfo
 }
 
+# kernel_pt VAR: set VAR to the kB of page tables the kernel uses for
+# itself: PageTables (with the per-CPU deltas folded in) minus the page
+# tables of every process (VmPTE), which move with the shell's own heap.
+# No fork: a new process would add its own.
+kernel_pt() {
+	local key val rest total=0 f
+	echo 1 > /proc/sys/vm/stat_refresh
+	for f in /proc/[0-9]*/status; do
+		while read -r key val rest; do
+			[ "$key" = VmPTE: ] && total=$((total + val)) && break
+		done 2>/dev/null < "$f"
+	done
+	while read -r key val rest; do
+		[ "$key" = PageTables: ] && break
+	done < /proc/meminfo
+	printf -v "$1" %s $((val - total))
+}
+
 # Requests to the host harness (scripts/qemu-run.py) over the virtio-serial
 # control port that run.sh opened as fd 3. Prints the reply after "ok".
 #   host echo WORDS          the words back

@@ -5,7 +5,8 @@
 # through sysfs and now and then through the exported API, under memory
 # pressure; after each one the block must be in the state asked for and
 # mapped accordingly. Then, every block back in
-# the state it started in: PageTables exactly as before, the kernel's
+# the state it started in: the kernel's own page tables (PageTables
+# less those of processes) exactly as before, the kernel's
 # linear map and vmemmap identical in ptdump, MemFree and Slab within a
 # tolerance. The last line is "soak: N transitions, M unexpected, L bytes
 # lost", M and L asserted 0. harness.soak_seed=S replays a run (the seed is
@@ -118,23 +119,28 @@ settle() {
 	kasan_flush
 	read -r "$1" < $DEPOP/free_kb
 	meminfo_exact "$2" Slab
-	meminfo_exact "$3" PageTables
+	kernel_pt "$3"
 }
 
-# measure NAME: settle, write free memory, Slab and PageTables to
-# /tmp/soak.NAME and the kernel map to /tmp/soak.kmap.NAME. The
-# measurements and the transitions each run in a subshell of their own,
-# which this shell only waits for: a shell's own page tables grow with what
-# it does (a page-table page per 2 MiB of address space, its heap placed at
-# random), and those of the shell that is there for both measurements, and
-# of the subshell it forks for each, must be the same both times.
+# measure NAME: write the kernel map to /tmp/soak.kmap.NAME (first: what
+# reading ptdump leaves behind then counts both times), settle, and write
+# free memory, Slab and the kernel's own page tables (lib.sh, kernel_pt:
+# PageTables minus the page tables of every process, which move with each
+# process's heap and stack, a page-table page per 2 MiB of address space
+# touched) to /tmp/soak.NAME. The measurements and the transitions each run
+# in a subshell of their own, so that what one leaves in this shell does
+# not count in the next.
 measure() {
 	local free slab pt
+	ptdump_kmap "${blocks[0]}" > /tmp/soak.kmap.$1
 	settle free slab pt
 	echo "$free $slab $pt" > /tmp/soak.$1
-	ptdump_kmap "${blocks[0]}" > /tmp/soak.kmap.$1
 }
 rm -f /tmp/soak.before /tmp/soak.after /tmp/soak.unexpected
+# Once for nothing: the first measurement leaves things behind (kernel
+# stacks cached, slab caches grown for its processes) that are there for
+# the next ones.
+( measure warm )
 ( measure before )
 
 soak_run() {
@@ -254,8 +260,8 @@ read -r free0 slab0 pt0 < /tmp/soak.before &&
 	read -r free1 slab1 pt1 < /tmp/soak.after ||
 	bail "a measurement is missing"
 echo "  free ${free0} -> ${free1} kB, Slab ${slab0} -> ${slab1} kB," \
-	"PageTables ${pt0} -> ${pt1} kB"
-expect "PageTables exactly as before" "$pt0" "$pt1"
+	"kernel page tables ${pt0} -> ${pt1} kB"
+expect "the kernel's page tables exactly as before" "$pt0" "$pt1"
 expect "ptdump shows the linear map" 1 \
 	"$([ "$(wc -l < /tmp/soak.kmap.before)" -gt 3 ] && echo 1)"
 if cmp -s /tmp/soak.kmap.before /tmp/soak.kmap.after; then
@@ -271,8 +277,8 @@ fi
 # half times the most seen: a leak of a page per 8 transitions of a
 # 500-transition soak, or of 27 bytes per transition of a 10000-transition
 # one, goes beyond it. Bytes beyond it count as lost, and so does every
-# byte of PageTables, which is exact (a leak of page tables shows in both:
-# lost is then counted twice, and fails either way).
+# byte of the kernel's own page tables, which are exact (a leak of page
+# tables shows in both: lost is then counted twice, and fails either way).
 tol_free=256 tol_slab=256
 lost=$(((pt1 > pt0 ? pt1 - pt0 : 0) * 1024))
 d=$((free0 - free1 - tol_free))
@@ -280,6 +286,6 @@ d=$((free0 - free1 - tol_free))
 d=$((slab1 - slab0 - tol_slab))
 ((d > 0)) && lost=$((lost + d * 1024))
 expect "no unexpected outcome" 0 "$unexpected"
-expect "nothing lost (PageTables, free memory and Slab beyond $tol_free kB)" \
+expect "nothing lost (kernel page tables, free memory and Slab beyond $tol_free kB)" \
 	0 "$lost"
 echo "soak: $n transitions, $unexpected unexpected, $lost bytes lost"
