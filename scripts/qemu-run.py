@@ -178,6 +178,8 @@ class Run:
             append.append(f"harness.suite={a.suite}")
         if a.only:
             append.append(f"harness.only={a.only}")
+        if a.skip:
+            append.append(f"harness.skip={a.skip}")
         if a.append:
             append.append(a.append)
         cmd = [a.qemu, "-machine", "virt", "-cpu", a.cpu,
@@ -423,6 +425,7 @@ def main():
     p.add_argument("--name", help="name of this run in the summary")
     p.add_argument("--suite", help="guest suite directory (default: suite)")
     p.add_argument("--only", help="run only guest scripts matching this")
+    p.add_argument("--skip", help="leave out guest scripts matching this")
     p.add_argument("--append", default="", help="extra kernel command line")
     p.add_argument("--qemu", default="qemu-system-aarch64")
     p.add_argument("--cpu", default="cortex-a57")

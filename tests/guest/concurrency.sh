@@ -4,12 +4,15 @@
 # outcome is checked against the list of outcomes the script allows for that
 # operation (the errnos the ABI documents for it).
 #
-#   conc_init                   a fresh $CONC directory and block list
+#   conc_init                   a fresh $CONC directory and block list:
+#                               the blocks that the commands in
+#                               CONC_SOURCES list (default: vmem_blocks)
 #   conc_actor NAME FUNC ARG... add an actor: FUNC ARG... runs in the
 #                               background, in its own subshell, while
 #                               conc_running succeeds; the set of actors is
 #                               the list of these calls, so a suite adds its
-#                               own (a region that comes and goes, ...)
+#                               own (conc_withheld: a region that comes
+#                               and goes)
 #   conc_allow OP "RESULT..."   the outcomes operation OP may have (OK and
 #                               errno names); RESULT@removing: only while
 #                               blocks are being removed (below); anything
@@ -54,14 +57,25 @@
 CONC=/tmp/conc
 CONC_GONE="ENOENT ENODEV exit3 unreadable"
 CONC_ACTORS=()
+CONC_SOURCES=(vmem_blocks)
 declare -A CONC_ALLOWED
 
 conc_init() {
 	rm -rf $CONC
 	mkdir -p $CONC
-	vmem_blocks | xargs > $CONC/blocks
+	conc_update_blocks
 	CONC_ACTORS=()
 	CONC_ALLOWED=()
+}
+
+# conc_update_blocks: write the current list of blocks (of every command in
+# CONC_SOURCES) to $CONC/blocks, at once (a rename).
+conc_update_blocks() {
+	local src
+	for src in "${CONC_SOURCES[@]}"; do
+		$src
+	done | sort -n | xargs > "$CONC/blocks.${CONC_NAME:-main}"
+	mv "$CONC/blocks.${CONC_NAME:-main}" $CONC/blocks
 }
 
 conc_actor() {
@@ -131,19 +145,25 @@ conc_none_inside() {
 	return 0
 }
 
-# conc_quiesce_begin NAME: hold off new accesses to the state files and
-# wait for those under way, up to 60 s (an offline that migrates takes
-# seconds under TCG, a memctl run as long as the writes it makes); fails,
-# and holds nothing off any more, if they do not end.
+# conc_quiesce_begin NAME: become the one remover (up to 180 s: another may
+# be adding and removing blocks; mkdir is atomic), then hold off new
+# accesses to the state files and wait for those under way, up to 60 s (an
+# offline that migrates takes seconds under TCG, a memctl run as long as
+# the writes it makes); fails, and holds nothing off any more, if either
+# wait does not end. One remover at a time, so that the block list one of
+# them writes at the end is never one another is changing meanwhile.
 conc_quiesce_begin() {
+	wait_for 180 mkdir $CONC/remover 2> /dev/null || return 1
 	: > "$CONC/quiesce.$1"
 	wait_for 60 conc_none_inside && return 0
 	rm -f "$CONC/quiesce.$1"
+	rmdir $CONC/remover
 	return 1
 }
 
 conc_quiesce_end() {
 	rm -f "$CONC/quiesce.$1"
+	rmdir $CONC/remover
 }
 
 # conc_begin: start an operation; CONC_W=1 if a removal is under way.
@@ -431,8 +451,7 @@ conc_vmem_at_most() {
 conc_resize() {
 	local down=$1 up=$2 at t0=$SECONDS n
 	shift 2
-	conc_blocks
-	n=${#CONC_BLOCKS[@]}
+	n=$(vmem_blocks | wc -l)
 	for at in "$@"; do
 		while conc_running && ((SECONDS - t0 < at)); do
 			conc_nap 0.5
@@ -472,10 +491,52 @@ conc_resize() {
 		else
 			conc_rec resize:grown TIMEOUT
 		fi
-		vmem_blocks | xargs > $CONC/blocks.new
-		mv $CONC/blocks.new $CONC/blocks
+		conc_update_blocks
 		conc_quiesce_end resize
 		conc_removing_end resize
+	done
+}
+
+# conc_withheld NAME TYPE...: the withheld_ram region NAME (withheld_ram.sh;
+# set up, enabled, before conc_run) disabled and enabled again over and
+# over, 1 to 4 s apart, each time with one of the online TYPEs (its
+# online_type) at random; its blocks leave and join the block list.
+# Disabling offlines and removes its blocks: a removal window, the state
+# files quiesced. Enabling adds them, quiesced too, so that one remover at
+# a time writes the block list. Records withheld:quiesce, withheld:disable
+# (OK, or EBUSY: a block could not be offlined, the region stays enabled),
+# withheld:online_type and withheld:enable (OK or the errno).
+conc_withheld() {
+	local name=$1 d=$MRDIR/$1 en r
+	shift
+	local types=("$@")
+	while conc_running; do
+		conc_nap $((1 + RANDOM % 4))
+		conc_running || break
+		conc_begin
+		if ! conc_quiesce_begin "$name"; then
+			conc_rec withheld:quiesce TIMEOUT
+			continue
+		fi
+		conc_rec withheld:quiesce OK
+		read -r en < "$d/enable"
+		if [ "$en" = 1 ]; then
+			conc_removing_begin "$name"
+			conc_begin
+			swrite_var r "$d/enable" 0
+			conc_rec withheld:disable "$r"
+		else
+			conc_begin
+			swrite_var r "$d/online_type" \
+				"${types[RANDOM % ${#types[@]}]}"
+			conc_rec withheld:online_type "$r"
+			conc_begin
+			swrite_var r "$d/enable" 1
+			conc_rec withheld:enable "$r"
+		fi
+		conc_update_blocks
+		conc_quiesce_end "$name"
+		[ "$en" = 1 ] && conc_removing_end "$name"
 	done
 }
 

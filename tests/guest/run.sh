@@ -8,15 +8,17 @@
 # Kernel command line knobs:
 #   harness.suite=NAME      directory of scripts to run (default: suite)
 #   harness.only=P1,P2,...  run only scripts whose name contains one of them
+#   harness.skip=P1,P2,...  leave out scripts whose name contains one of them
 #   harness.vmem_blocks=N   wait for N virtio-mem blocks before starting
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 . /harness/lib.sh
 
-suite=suite only="" vmem_blocks=0 timeout=600
+suite=suite only="" skip="" vmem_blocks=0 timeout=600
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	harness.suite=*) suite=${arg#*=} ;;
 	harness.only=*) only=${arg#*=} ;;
+	harness.skip=*) skip=${arg#*=} ;;
 	harness.vmem_blocks=*) vmem_blocks=${arg#*=} ;;
 	harness.timeout=*) timeout=${arg#*=} ;;
 	esac
@@ -62,6 +64,11 @@ for t in /harness/$suite/*.sh; do
 		done
 		[ $want = 1 ] || continue
 	fi
+	want=1
+	for pat in ${skip//,/ }; do
+		[ "${name#*"$pat"}" != "$name" ] && want=0
+	done
+	[ $want = 1 ] || continue
 	emit "# $name"
 	t0=$SECONDS
 	: > "$TAP_RESULTS"

@@ -12,17 +12,37 @@
 # its mapping, lockdep still on, every block back online in ZONE_MOVABLE and
 # passing the pattern test, virtio-mem at its size again. A splat (WARN,
 # BUG, lockdep, hung task) fails the script through run.sh.
+#
+# With CONC_WITHHELD=1 (configfs/60-concurrency, in the boot with RAM
+# withheld by mem=), a withheld_ram region of two blocks at 0x80000000 is
+# one more actor: disabled and enabled again every few seconds, its blocks
+# among those the writers and readers pick; afterwards its blocks too are
+# checked, onlined and pattern-tested, and the region is removed.
 . /harness/lib.sh
 . /harness/concurrency.sh
+. /harness/withheld_ram.sh
 load_depop_test || bail "insmod depop_test.ko"
 command -v memctl > /dev/null || bail "memctl is not in the image"
 host echo x > /dev/null || bail "no host channel"
 
 secs=${CONC_SECS:-20}
+withheld=${CONC_WITHHELD:-0}
 bs=$(block_size)
-conc_init
+total0=$(meminfo MemTotal)
 CONC_NAME=main
-set -- $(cat $CONC/blocks)
+if [ "$withheld" = 1 ]; then
+	# Added offline_depopulated: onlined below, after the memory hog
+	# took its boot memory.
+	r=$(withheld_ram_create r0 0x80000000 256M offline_depopulated)
+	[ "$r" = OK ] || bail "withheld_ram region r0" "$r"
+	set -- $(withheld_ram_blocks r0)
+	[ $# = 2 ] || bail "withheld_ram r0: 2 blocks" "$*"
+	wblocks="$*"
+	CONC_SOURCES+=("withheld_ram_blocks r0")
+fi
+conc_init
+# The virtio-mem blocks; the writers and readers also get the region's.
+set -- $(vmem_blocks)
 nblocks=$#
 [ $nblocks -ge 4 ] || bail "need 4 virtio-mem blocks" "$*"
 first=$1 last=${!#}
@@ -97,6 +117,14 @@ conc_allow resize:down OK
 conc_allow resize:up OK
 conc_allow resize:shrunk OK
 conc_allow resize:grown OK
+# withheld_ram (Documentation/ABI/testing/configfs-withheld_ram): disabling
+# fails with EBUSY if a block cannot be offlined (the region stays
+# enabled); enabling a disabled region of free RAM, and writing its
+# online_type while disabled, have nothing to fail on here.
+conc_allow withheld:quiesce OK
+conc_allow withheld:disable "OK EBUSY"
+conc_allow withheld:online_type OK
+conc_allow withheld:enable OK
 
 conc_actor writer1 conc_writer all $words
 conc_actor writer2 conc_writer all $words
@@ -111,6 +139,10 @@ conc_actor api conc_api
 conc_actor resize conc_resize $((size0 - bs)) "$size0" $((secs * 2 / 5))
 conc_actor reader conc_reader state probe_block
 conc_actor watcher conc_reader valid_zones depopulatable probe ptdump
+# Never online_kernel: a region onlined into ZONE_NORMAL could not be
+# disabled again (see veto_kernel above).
+[ "$withheld" = 1 ] && conc_actor withheld conc_withheld r0 \
+	default online_movable offline offline_depopulated
 # Memory pressure, 272 MiB: 256 MiB in boot memory (allocated while every
 # virtio-mem block is depopulated), which leaves offlining that much less
 # room to migrate to, and 16 MiB in the virtio-mem blocks, which offlining
@@ -129,7 +161,7 @@ conc_memhog_start hogboot 256 1000 ||
 # The API's two blocks start offline, the others online (and get memhog's
 # 16 MiB): the API's calls succeed from the start, until a writer or memctl
 # onlines one of its blocks.
-for b in $3 $4; do
+for b in $3 $4 ${wblocks:-}; do
 	set_state "$b" online || bail "memory$b: online"
 done
 conc_memhog_start hogvmem 16 1000 ||
@@ -164,6 +196,10 @@ api_depopulated() {
 	return 1
 }
 enough() {
+	if [ "$withheld" = 1 ]; then
+		[ "$(conc_count withheld:disable OK)" -ge 1 ] &&
+			[ "$(conc_count withheld:enable OK)" -ge 1 ] || return 1
+	fi
 	[ "$(conc_count "$valid" OK)" -ge $min_writes ] &&
 		[ "$(conc_count state:offline_depopulated OK)" -ge 1 ] &&
 		[ "$(conc_count 'memctl-write:.*' OK)" -ge 1 ] &&
@@ -174,7 +210,7 @@ valid='state:(online|online_movable|offline|offline_depopulated)'
 echo "  blocks: $*; ${secs}s"
 conc_run "$secs" $((3 * secs)) enough
 echo 0 > $DEPOP/veto_kernel
-for a in api hogboot hogvmem resize; do
+for a in api hogboot hogvmem resize $([ "$withheld" = 1 ] && echo withheld); do
 	sed "s/^/  $a: /" $CONC/$a.log
 done
 echo "  memctl stderr:"
@@ -198,6 +234,20 @@ expect "api_loop: at least one successful depopulate call" 1 \
 expect "virtio-mem shrank at least once during the run" 1 \
 	"$([ "$(conc_count resize:shrunk OK)" -ge 1 ] && echo 1)"
 expect "both memhogs found their data intact" 2 "$(conc_count memhog exit0)"
+if [ "$withheld" = 1 ]; then
+	expect "withheld_ram r0: disabled and enabled again at least once" 1 \
+		"$([ "$(conc_count withheld:disable OK)" -ge 1 ] &&
+		[ "$(conc_count withheld:enable OK)" -ge 1 ] && echo 1)"
+	# Enabled again, if the run ended with it disabled, so that its
+	# blocks are checked below.
+	if [ "$(cat $MRDIR/r0/enable)" = 0 ]; then
+		expect "withheld_ram r0: enabled again (online_movable)" OK \
+			"$(swrite $MRDIR/r0/online_type online_movable &&
+			swrite $MRDIR/r0/enable 1)"
+	fi
+	expect "withheld_ram r0: its blocks" "$wblocks" \
+		"$(withheld_ram_blocks r0 | xargs)"
+fi
 
 # virtio-mem back at its size, with all its blocks (the resize actor waited
 # for it; this is the state after every actor ended).
@@ -209,7 +259,7 @@ else
 fi
 
 # Every block is in a state its mapping agrees with.
-for b in $(vmem_blocks); do
+for b in $(vmem_blocks) ${wblocks:-}; do
 	st=$(block_state "$b")
 	p=$(probe_block "$b")
 	if [ "$st" = offline_depopulated ]; then
@@ -226,10 +276,18 @@ expect "lockdep still on (debug_locks 1)" 1 \
 
 # Every block back online in ZONE_MOVABLE, and usable: the pattern test
 # allocates the whole block, writes and checks it through the linear map.
-for b in $(vmem_blocks); do
+for b in $(vmem_blocks) ${wblocks:-}; do
 	set_state "$b" online
 	expect "memory$b back online in ZONE_MOVABLE" "online Movable" \
 		"$(block_state "$b") $(cat $MEMDIR/memory$b/valid_zones)"
 	echo "$b" > $DEPOP/pattern
 	expect "memory$b: pattern test passes" 0 "$(cat $DEPOP/pattern)"
 done
+
+if [ "$withheld" = 1 ]; then
+	expect "withheld_ram r0: disabled and removed" OK \
+		"$(withheld_ram_delete r0)"
+	expect "withheld_ram r0: resource gone" 0 \
+		"$(grep -c 'withheld_ram r0' /proc/iomem)"
+	expect "MemTotal as before the region" "$total0" "$(meminfo MemTotal)"
+fi
