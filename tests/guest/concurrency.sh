@@ -499,7 +499,7 @@ conc_resize() {
 
 # conc_withheld NAME TYPE...: the withheld_ram region NAME (withheld_ram.sh;
 # set up, enabled, before conc_run) disabled and enabled again over and
-# over, 1 to 4 s apart, each time with one of the online TYPEs (its
+# over, 2 to 5 s apart, each time with one of the online TYPEs (its
 # online_type) at random; its blocks leave and join the block list.
 # Disabling offlines and removes its blocks: a removal window, the state
 # files quiesced. Enabling adds them, quiesced too, so that one remover at
@@ -511,7 +511,7 @@ conc_withheld() {
 	shift
 	local types=("$@")
 	while conc_running; do
-		conc_nap $((1 + RANDOM % 4))
+		conc_nap $((2 + RANDOM % 4))
 		conc_running || break
 		conc_begin
 		if ! conc_quiesce_begin "$name"; then
