@@ -485,9 +485,11 @@ ptdump_kmap() {
 
 # kasan_on: whether the kernel has KASAN. Its shadow takes 1/8 of every
 # block that goes online, and its quarantine holds freed objects back from
-# the allocator.
+# the allocator. The boot's messages are in /tmp/dmesg.boot (run.sh
+# empties the ring buffer into it before the first script).
 kasan_on() {
-	[ -d /sys/kernel/debug/kasan ] || dmesg | grep -q 'KernelAddressSanitizer initialized'
+	grep -qs 'KernelAddressSanitizer initialized' /tmp/dmesg.boot ||
+		dmesg | grep -q 'KernelAddressSanitizer initialized'
 }
 
 # kasan_flush: free what the KASAN quarantine holds (shrinking a slab cache
