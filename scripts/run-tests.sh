@@ -78,7 +78,8 @@ guest() {
 	rm -f "$res"
 	python3 "$top/scripts/qemu-run.py" --kernel "$KERNEL_IMAGE" \
 		--initrd "$INITRAMFS" --name "$name" --log "$logs/$name.console.log" \
-		--results "$res" ${GUEST_ONLY:+--only "$GUEST_ONLY"} "$@" 2>&1 |
+		--results "$res" ${GUEST_ONLY:+--only "$GUEST_ONLY"} \
+		$([ "${KASAN:-0}" = 1 ] && echo --idle-timeout 900) "$@" 2>&1 |
 		sed 's/^/  /' >> "$out"
 	if [ -f "$res" ]; then
 		read -r p f s < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["passed"], r["failed"], r["skipped"])' "$res")
@@ -157,13 +158,22 @@ lane_b() {
 	guest guest-withheld --suite withheld \
 		--append "mem=896M memory_hotplug.memmap_on_memory=force"
 	# Fault injection: each allocation of each transition fails in turn.
-	guest guest-faults --suite faults
+	# KASAN: each sweep point offlines, fails and retries a block, each
+	# ten times slower (the first sweep took 250 s there).
+	if [ "${KASAN:-0}" = 1 ]; then
+		guest guest-faults --suite faults --timeout 7200 \
+			--append harness.timeout=3600
+	else
+		guest guest-faults --suite faults
+	fi
 	# make KASAN=1 test: the shadow of hot-added memory.
 	[ "${KASAN:-0}" = 1 ] && guest guest-kasan --suite kasan
 	# A range of more memory blocks than lockdep tracks held locks (48):
 	# virtio-mem grown to 7 GiB (56 blocks) by the test.
+	# KASAN: the shadow of 7 GiB takes 896 MiB, so 3 GiB of boot memory.
 	guest guest-range --suite range --vmem-size 0 --vmem-max 7G \
-		--max-mem 9G "${plugin[@]}"
+		--boot-mem $(( ${KASAN:-0} == 1 ? 3 : 1 ))G \
+		--max-mem $(( ${KASAN:-0} == 1 ? 11 : 9 ))G "${plugin[@]}"
 	# The soak (tests/guest/soak/), 500 random transitions under memory
 	# pressure, then nothing lost; `make soak` runs 10000. KASAN: 100 (a
 	# transition that migrates takes up to tens of seconds there).

@@ -10,7 +10,8 @@ insmod /lib/modules/harness/kasan_check.ko 2>/dev/null
 K=/sys/kernel/debug/kasan_check/page
 
 expect "KASAN generic is on" 1 \
-	"$(dmesg | grep -c 'KernelAddressSanitizer initialized (generic)')"
+	"$(cat /tmp/dmesg.boot 2>/dev/null; dmesg) |
+	grep -c 'KernelAddressSanitizer initialized (generic)')"
 expect "kasan_check loaded" 1 "$([ -f $K ] && echo 1)"
 
 # shadow_ok B DESC: a page in the middle of block B, and its last page.
