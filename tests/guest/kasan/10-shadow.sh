@@ -9,8 +9,9 @@ load_depop_test
 insmod /lib/modules/harness/kasan_check.ko 2>/dev/null
 K=/sys/kernel/debug/kasan_check/page
 
+# The boot's messages: /tmp/dmesg.boot (run.sh emptied the ring buffer).
 expect "KASAN generic is on" 1 \
-	"$(cat /tmp/dmesg.boot 2>/dev/null; dmesg) |
+	"$({ cat /tmp/dmesg.boot 2>/dev/null; dmesg; } |
 	grep -c 'KernelAddressSanitizer initialized (generic)')"
 expect "kasan_check loaded" 1 "$([ -f $K ] && echo 1)"
 
