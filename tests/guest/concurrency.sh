@@ -101,20 +101,21 @@ conc_removing_end() {
 	rm -f "$CONC/removing.$1"
 }
 
-conc_removing() {
+# conc_any PATTERN: a file matches the glob PATTERN.
+conc_any() {
 	local f
-	for f in $CONC/removing.*; do
+	for f in $1; do
 		[ -e "$f" ] && return 0
 	done
 	return 1
 }
 
+conc_removing() {
+	conc_any "$CONC/removing.*"
+}
+
 conc_quiescing() {
-	local f
-	for f in $CONC/quiesce.*; do
-		[ -e "$f" ] && return 0
-	done
-	return 1
+	conc_any "$CONC/quiesce.*"
 }
 
 # conc_state_enter: wait until no remover holds the state files off, and
@@ -138,11 +139,7 @@ conc_state_leave() {
 
 # No actor is inside a state file.
 conc_none_inside() {
-	local f
-	for f in $CONC/inside.*; do
-		[ -e "$f" ] && return 1
-	done
-	return 0
+	! conc_any "$CONC/inside.*"
 }
 
 # conc_quiesce_begin NAME: become the one remover (up to 180 s: another may
