@@ -16,10 +16,18 @@
 #       ERRNOS: the errnos the ABI documents for it, space separated
 #   Records one result per sweep and prints its statistics; leaves them in
 #   SWEEP_POINTS, SWEEP_FAILED and SWEEP_ABSORBED.
+#
+# SWEEP_DENSE and SWEEP_STRIDE thin a sweep out: the points up to
+# SWEEP_DENSE are failed one by one, after that only every SWEEP_STRIDE-th.
+# By default every point is. Under KASAN, onlining a block allocates its
+# shadow one page at a time (4096 points for 128 MiB), and each point takes
+# seconds there, so the KASAN boot samples them.
 
 FPA=/sys/kernel/debug/fail_page_alloc
 FSL=/sys/kernel/debug/failslab
 SWEEP_MAX=${SWEEP_MAX:-600}
+SWEEP_DENSE=${SWEEP_DENSE:-0}
+SWEEP_STRIDE=${SWEEP_STRIDE:-1}
 
 # fail-nth counts the points where should_fail() is asked: allocations that
 # may sleep and order-0 pages are skipped by default, so count them too. The
@@ -41,6 +49,7 @@ faults_setup() {
 sweep() {
 	local desc=$1 errnos=$2 setup=$3 view=$4 file=$5 word=$6
 	local n=1 r err before after retry bad="" failed=0 absorbed=0 stats=""
+	local tried=0 sampled=""
 	declare -A seen=()
 	while :; do
 		if ! $setup; then
@@ -48,6 +57,7 @@ sweep() {
 			break
 		fi
 		before=$($view)
+		tried=$((tried + 1))
 		r=$(sysfs_write --fail-nth $n "$file" "$word" 2>&1)
 		case $r in
 		"OK clean")
@@ -73,7 +83,12 @@ sweep() {
 		*)
 			bad="$bad [n=$n: '$r' without an injected failure]" ;;
 		esac
-		n=$((n + 1))
+		if [ "$SWEEP_DENSE" -gt 0 ] && [ $n -ge "$SWEEP_DENSE" ]; then
+			n=$((n + SWEEP_STRIDE))
+			sampled=" (sampled: the first $SWEEP_DENSE, then every $SWEEP_STRIDE-th; $tried failed in turn)"
+		else
+			n=$((n + 1))
+		fi
 		if [ $n -gt "$SWEEP_MAX" ]; then
 			bad="$bad [more than $SWEEP_MAX points]"
 			break
@@ -83,7 +98,7 @@ sweep() {
 		stats="$stats $err=${seen[$err]}"
 	done
 	SWEEP_POINTS=$((n - 1)) SWEEP_FAILED=$failed SWEEP_ABSORBED=$absorbed
-	echo "    $desc: $((n - 1)) points, $failed failed ($stats ), $absorbed absorbed"
+	echo "    $desc: up to $((n - 1)) points$sampled, $failed failed ($stats ), $absorbed absorbed"
 	# No point at all is a pass too: the write allocates nothing.
 	if [ -z "$bad" ]; then
 		ok "$desc: $((n - 1)) points, each failure documented, nothing changed, retry works"
