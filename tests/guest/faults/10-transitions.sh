@@ -45,11 +45,16 @@ view0=$(view)
 # word, current state), EBUSY (offlining failed), EOPNOTSUPP (ineligible),
 # ENOMEM (memory the change needed could not be allocated).
 errs="EINVAL EBUSY EOPNOTSUPP ENOMEM"
+# Onlining also fails with the error a memory notifier vetoed it with. Under
+# KASAN that is KASAN's own notifier, which allocates the shadow of the block
+# at MEM_GOING_ONLINE and answers NOTIFY_BAD (EPERM) when it cannot.
+oerrs=$errs
+kasan_on && oerrs="$errs EPERM"
 sweep "online -> offline" "$errs" st_online view "$F" offline
-sweep "offline -> online_movable" "$errs" st_offline view "$F" online_movable
+sweep "offline -> online_movable" "$oerrs" st_offline view "$F" online_movable
 sweep "offline -> offline_depopulated" "$errs" st_offline view "$F" offline_depopulated
 sweep "offline_depopulated -> offline" "$errs" st_depop view "$F" offline
-sweep "offline_depopulated -> online_movable" "$errs" st_depop view "$F" online_movable
+sweep "offline_depopulated -> online_movable" "$oerrs" st_depop view "$F" online_movable
 
 # The exported API on two blocks, through depop_test's debugfs files; its
 # kernel-doc (drivers/base/memory.c) documents EINVAL, EBUSY, EOPNOTSUPP
