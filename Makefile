@@ -16,28 +16,51 @@ TOP     := $(abspath .)
 BUILD   := $(TOP)/build
 TREE    := $(BUILD)/linux
 KSRC    := $(TREE)
-KOBJ    := $(BUILD)/kobj
 JOBS    ?= $(shell nproc)
-CROSS   ?= aarch64-linux-gnu-
-KMAKE    = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=arm64 CROSS_COMPILE=$(CROSS)
 
-# Config fragments applied on top of allnoconfig, in order.
-FRAGMENTS := kconfig/base.config kconfig/debug.config kconfig/feature.config
-MODDIR  := $(BUILD)/modules
-INITRAMFS := $(BUILD)/initramfs.cpio
+# The guest architecture: arm64 (default, cross-built, QEMU virt under TCG)
+# or x86_64 (make ARCH=x86_64 ...: host compiler, QEMU q35 under KVM where
+# /dev/kvm works). x86_64 build output has its own directories (suffix
+# -x86_64); arm64's keep their names.
+ARCH    ?= arm64
+ifeq ($(ARCH),x86_64)
+SFX     := -x86_64
+DEBARCH := amd64
+TRIPLET := x86_64-linux-gnu
+CROSS   :=
+KIMAGE  := arch/x86/boot/bzImage
+ARCHFRAG := kconfig/x86_64.config
+else ifeq ($(ARCH),arm64)
+SFX     :=
+DEBARCH := arm64
+TRIPLET := aarch64-linux-gnu
+CROSS   ?= aarch64-linux-gnu-
+KIMAGE  := arch/arm64/boot/Image
+ARCHFRAG := kconfig/base.config
+else
+$(error ARCH=$(ARCH): only arm64 and x86_64 are supported)
+endif
+KOBJ    := $(BUILD)/kobj$(SFX)
+KMAKE    = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=$(ARCH) CROSS_COMPILE=$(CROSS)
+
+# Config fragments applied on top of allnoconfig, in order. x86_64 has its
+# options of feature.config in x86_64.config (no withheld_ram there).
+FRAGMENTS := $(ARCHFRAG) kconfig/debug.config $(if $(SFX),,kconfig/feature.config)
+MODDIR  := $(BUILD)/modules$(SFX)
+INITRAMFS := $(BUILD)/initramfs$(SFX).cpio
 ifeq ($(KASAN),1)
 FRAGMENTS += kconfig/kasan.config
-KOBJ      := $(BUILD)/kobj-kasan
-MODDIR    := $(BUILD)/modules-kasan
-INITRAMFS := $(BUILD)/initramfs-kasan.cpio
+KOBJ      := $(BUILD)/kobj$(SFX)-kasan
+MODDIR    := $(BUILD)/modules$(SFX)-kasan
+INITRAMFS := $(BUILD)/initramfs$(SFX)-kasan.cpio
 endif
 # BENCH=1: a kernel without the debug options, for `make BENCH=1 bench`, in
 # its own build directory, with its own modules and initramfs.
 ifeq ($(BENCH),1)
-FRAGMENTS := kconfig/base.config kconfig/bench.config kconfig/feature.config
-KOBJ      := $(BUILD)/kobj-bench
-MODDIR    := $(BUILD)/modules-bench
-INITRAMFS := $(BUILD)/initramfs-bench.cpio
+FRAGMENTS := $(ARCHFRAG) kconfig/bench.config $(if $(SFX),,kconfig/feature.config)
+KOBJ      := $(BUILD)/kobj$(SFX)-bench
+MODDIR    := $(BUILD)/modules$(SFX)-bench
+INITRAMFS := $(BUILD)/initramfs$(SFX)-bench.cpio
 endif
 
 # BASELINE=1: the untouched Debian source (a git worktree of build/linux at
@@ -54,11 +77,16 @@ MODULES   := depop_test harness_splat
 KSRC      := $(BASELINE_KSRC)
 endif
 
-IMAGE    := $(KOBJ)/arch/arm64/boot/Image
-ROOTFS   := $(BUILD)/rootfs
+IMAGE    := $(KOBJ)/$(KIMAGE)
+ROOTFS   := $(BUILD)/rootfs$(SFX)
 MODULES  ?= $(notdir $(wildcard tests/modules/*))
 PROGS    := $(basename $(notdir $(wildcard tests/progs/*.c)))
-QEMU_RUN := python3 $(TOP)/scripts/qemu-run.py --kernel $(IMAGE) --initrd $(INITRAMFS)
+QEMU_RUN := python3 $(TOP)/scripts/qemu-run.py --arch $(ARCH) --kernel $(IMAGE) --initrd $(INITRAMFS)
+# What the scripts below need to know of the guest architecture.
+export GUEST_ARCH := $(ARCH)
+export GUEST_DEBARCH := $(DEBARCH)
+export GUEST_TRIPLET := $(TRIPLET)
+export GUEST_SFX := $(SFX)
 
 .PHONY: run test test-baseline bench help deps unpack apply export kernel \
 	config modules progs memctl initramfs guest shell checkpatch clean plugin \
@@ -100,7 +128,7 @@ export:
 ## Kernel configuration and build. A stamp over the series, the fragments
 ## and any local edit of the tree lets an unchanged tree skip kbuild.
 config: apply
-	@scripts/kconfig.sh $(KSRC) $(KOBJ) $(CROSS) $(FRAGMENTS)
+	@scripts/kconfig.sh $(KSRC) $(KOBJ) "$(CROSS)" $(FRAGMENTS)
 
 kernel: config
 	@stamp="$$( { git -C $(KSRC) rev-parse HEAD; git -C $(KSRC) diff HEAD; \
@@ -109,7 +137,7 @@ kernel: config
 		echo "kernel: up to date"; \
 	else \
 		echo "kernel: building Image and modules (-j$(JOBS))"; \
-		$(KMAKE) -j$(JOBS) Image modules && echo "$$stamp" > $(KOBJ)/.harness-stamp; \
+		$(KMAKE) -j$(JOBS) $(notdir $(KIMAGE)) modules && echo "$$stamp" > $(KOBJ)/.harness-stamp; \
 	fi
 
 ## Test modules (tests/modules/NAME/), built out of tree in build/modules.
@@ -122,9 +150,9 @@ modules: kernel
 	done
 
 ## Static arm64 test programs (tests/progs/*.c).
-progs: $(PROGS:%=$(BUILD)/progs/%)
+progs: $(PROGS:%=$(BUILD)/progs$(SFX)/%)
 
-$(BUILD)/progs/%: tests/progs/%.c | deps
+$(BUILD)/progs$(SFX)/%: tests/progs/%.c | deps
 	@mkdir -p $(@D)
 	$(CROSS)gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 
@@ -141,8 +169,8 @@ memctl: deps
 	@scripts/mkrootfs.sh $(BUILD)
 	@if [ -f tools/memctl/Makefile ]; then \
 		$(MAKE) -s -C tools/memctl CROSS_COMPILE=$(CROSS) \
-			SCOLS_LIB=$(BUILD)/rootfs-base/usr/lib/aarch64-linux-gnu/libsmartcols.so.1 \
-			O=$(BUILD)/memctl-arm64; \
+			SCOLS_LIB=$(BUILD)/rootfs-base$(SFX)/usr/lib/$(TRIPLET)/libsmartcols.so.1 \
+			O=$(BUILD)/memctl-$(DEBARCH); \
 	fi
 
 ## Guest initramfs: Debian arm64 packages plus the harness and test files.
@@ -161,8 +189,16 @@ shell: guest
 	@$(QEMU_RUN) --mode shell
 
 ## Every test: host tests, then the guest suites. Ends with "N passed, M failed".
-test: guest plugin
-	@KASAN=$(KASAN) KOBJ=$(KOBJ) INITRAMFS=$(INITRAMFS) scripts/run-tests.sh
+## make test: both architectures (ARCHES); make ARCH=x86_64 test: that one.
+ARCHES ?= $(if $(filter command line,$(origin ARCH)),$(ARCH),arm64 x86_64)
+KSFX := $(if $(filter 1,$(KASAN)),-kasan)
+test:
+	@for a in $(ARCHES); do \
+		$(MAKE) --no-print-directory ARCH=$$a guest || exit 1; \
+	done
+	@$(MAKE) --no-print-directory ARCH=arm64 plugin
+	@ARCHES="$(ARCHES)" KASAN=$(KASAN) KOBJ=$(BUILD)/kobj$(KSFX) \
+		INITRAMFS=$(BUILD)/initramfs$(KSFX).cpio scripts/run-tests.sh
 
 ## The same guest boots on the kernel without the series (BASELINE=1): prints
 ## which tests pass there and checks them against tests/baseline.txt.
@@ -189,8 +225,8 @@ soak: guest
 ## remove/add cycles. BENCH=1 uses a kernel without the debug options.
 ## DOCS=1 also writes docs/benchmark-VARIANT.{md,png} and docs/results-VARIANT.json.
 bench: guest
-	@python3 scripts/bench.py --kernel $(IMAGE) --initrd $(INITRAMFS) \
-		$(if $(filter 1,$(BENCH)),--variant nodebug --out $(BUILD)/bench-nodebug,--variant debug --out $(BUILD)/bench) \
+	@python3 scripts/bench.py --arch $(ARCH) --kernel $(IMAGE) --initrd $(INITRAMFS) \
+		$(if $(filter 1,$(BENCH)),--variant $(if $(SFX),x86_64-)nodebug --out $(BUILD)/bench$(SFX)-nodebug,--variant $(if $(SFX),x86_64-)debug --out $(BUILD)/bench$(SFX)) \
 		$(if $(filter 1,$(DOCS)),--docs $(TOP)/docs) $(BENCH_ARGS)
 
 ## memctl built for this machine, its man page and the udev rules (udev/):

@@ -82,12 +82,22 @@ QUICK = {
                 "harness.bench_mem=0", "harness.bench_tlb=1,32",
                 "harness.bench_failpop="],
 }
+# x86-64 (make ARCH=x86_64 bench): one boot under KVM (TCG where /dev/kvm
+# does not work), wall clock, every measurement but the TLBI windows (no
+# plugin). q35 with 6 GiB puts 2 GiB below 4 GiB and 4 GiB at 4 GiB; mem=1G
+# withholds both, and the 32 blocks are taken from 0x100000000.
+X86_START = "harness.bench_start=0x100000000"
+BOOTS["kvm"] = [X86_START] + [k if not k.startswith("harness.bench_tlb=")
+                              else "harness.bench_tlb=" for k in FULL_KNOBS]
+QUICK["kvm"] = [X86_START] + [k if not k.startswith("harness.bench_tlb=")
+                              else "harness.bench_tlb=" for k in QUICK["full"]]
 CPU = {"cpu-max": "max"}
 ICOUNT = {"icount", "rodata-on"}
 BOOT_LABEL = {"full": "rodata=full, wall clock",
               "icount": "rodata=full, instruction count",
               "rodata-on": "rodata=on, instruction count",
-              "cpu-max": "rodata=full, -cpu max"}
+              "cpu-max": "rodata=full, -cpu max",
+              "kvm": "x86-64, KVM, wall clock"}
 # memhp_bench window numbers (tests/progs/memhp_bench.c part_name[])
 PART_NAMES = ["offline", "online", "teardown", "rebuild", "offline_depopulated",
               "online_from_depopulated", "teardown_api", "rebuild_api",
@@ -135,13 +145,16 @@ def boot(args, name, plugin):
     knobs = (QUICK if args.quick else BOOTS)[name]
     cmd = [sys.executable, os.path.join(TOP, "scripts/qemu-run.py"),
            "--kernel", args.kernel, "--initrd", args.initrd,
-           "--name", f"bench-{name}", "--suite", "bench",
-           "--cpu", CPU.get(name, "cortex-a57"),
-           "--accel", "tcg,thread=single" if name in ICOUNT else "tcg,thread=multi",
-           "--boot-mem", "5G", "--max-mem", "8G", "--vmem-size", "",
+           "--name", f"bench-{name}", "--suite", "bench", "--vmem-size", "",
            "--append", " ".join([WITHHELD] + knobs),
-           "--timeout", str(args.timeout), "--log", log, "--out", data,
-           "--", "-plugin", plugin, "-d", "plugin", "-D", tlbi]
+           "--timeout", str(args.timeout), "--log", log, "--out", data]
+    if args.arch == "x86_64":
+        cmd += ["--arch", "x86_64", "--boot-mem", "6G", "--max-mem", "8G"]
+    else:
+        cmd += ["--cpu", CPU.get(name, "cortex-a57"),
+                "--accel", "tcg,thread=single" if name in ICOUNT else "tcg,thread=multi",
+                "--boot-mem", "5G", "--max-mem", "8G",
+                "--", "-plugin", plugin, "-d", "plugin", "-D", tlbi]
     if name in ICOUNT:
         cmd += ["-icount", "shift=0"]
     print(f"=== bench {name}: {' '.join(knobs)}", flush=True)
@@ -313,12 +326,14 @@ def evaluate(res):
     def add(target, value, met):
         t.append({"target": target, "value": value, "met": met})
 
-    for name, rod in (("icount", "rodata=full"), ("rodata-on", "rodata=on")):
+    for name, rod in (("icount", "rodata=full"), ("rodata-on", "rodata=on"),
+                      ("kvm", "x86-64")):
         run = res["runs"].get(name)
         if not run:
             continue
         r = run["ratios"]
-        lab = f"{rod}, instruction count"
+        lab = f"{rod}, instruction count" if name != "kvm" else \
+            f"x86-64, {res['machine'].get('accel', 'KVM')}, wall clock"
         # 1. the depopulate cycle against offline/online
         for kind, what in (("depop", "2 sysfs writes"), ("depop_api", "range API")):
             p, d, pr = per_block(run, "plain", 1), per_block(run, kind, 1), \
@@ -330,7 +345,7 @@ def evaluate(res):
                     f"{pr['median']:.3f}, max {pr['max']:.3f})",
                     d["median"] / p["median"] <= 1.10)
         # 2. against remove/add, every block count, every round
-        limit = 0.85 if name == "icount" else 1.05
+        limit = 0.85 if name in ("icount", "kvm") else 1.05
         ns = sorted({e["n"] for e in run["summary"].values()})
         cells, met = [], bool(ns)
         for n in ns:
@@ -374,7 +389,8 @@ def evaluate(res):
                 ok = ok and ctl["ret"] != 0 and ctl["injected"] > 0
             add(f"populate of {n} block(s) succeeds with fail_page_alloc at 100 %, "
                 f"no allocation attempted; the control hot-add fails ({lab})", value, ok)
-    for name, rod in (("full", "rodata=full"), ("rodata-on", "rodata=on")):
+    for name, rod in (("full", "rodata=full"), ("rodata-on", "rodata=on"),
+                      ("kvm", "x86-64")):
         m = res["runs"].get(name, {}).get("memory")
         if not m:
             continue
@@ -498,20 +514,31 @@ def markdown(res, png_name):
     L.append("")
     L.append(f"- host: {m['host_cpu']}, {m['host_cpus']} CPUs, {m['host_os']}; "
              f"host load average {m['load']}")
-    L.append(f"- QEMU: {m['qemu']}; TCG (multi-threaded), `-machine virt -cpu "
-             f"{m['guest_cpu']} -smp 2`, 5 GiB RAM with `{WITHHELD}` "
-             f"(4 GiB = 32 blocks withheld at 0x80000000), no virtio-mem")
+    if m.get("arch") == "x86_64":
+        L.append(f"- QEMU: {m['qemu']}; {m.get('accel', 'KVM')}, `-machine q35 -cpu "
+                 f"{m['guest_cpu']} -smp 2`, 6 GiB RAM with `{WITHHELD}` "
+                 f"(4 GiB = 32 blocks withheld at 0x100000000), no virtio-mem")
+    else:
+        L.append(f"- QEMU: {m['qemu']}; TCG (multi-threaded), `-machine virt -cpu "
+                 f"{m['guest_cpu']} -smp 2`, 5 GiB RAM with `{WITHHELD}` "
+                 f"(4 GiB = 32 blocks withheld at 0x80000000), no virtio-mem")
     L.append(f"- guest kernel: {m['kernel']} ({res['variant']}: {m['config']})")
     L.append(f"- block size {BLOCK >> 20} MiB; times are per block, in ms: median "
              "(p25-p75) over the rounds; one round runs every kind back to back, in an "
              "order rotated each round")
-    L.append("- boots: **wall clock** (rodata=full, multi-threaded TCG: every "
-             "measurement), **instruction count** (rodata=full, `-icount shift=0`, "
-             "single-threaded TCG: guest time = 1 ns per guest instruction, "
-             "deterministic, independent of the host's load, but every instruction, "
-             "TLBI and DC included, costs the same; the targets are judged on it), "
-             "rodata=on (instruction count, 1..32 blocks; memory; TLBI), `-cpu max` "
-             "(TLBI count only, 1 and 32 blocks)")
+    if m.get("arch") == "x86_64":
+        L.append("- one boot, wall clock: the direct map of hot-added memory with "
+                 "2 MiB pages; no TLBI windows (the instruction-counting plugin is "
+                 "arm64 and TCG only)")
+    if m.get("arch") != "x86_64":
+        L.append("- boots: **wall clock** (rodata=full, multi-threaded TCG: every "
+                 "measurement), **instruction count** (rodata=full, `-icount "
+                 "shift=0`, single-threaded TCG: guest time = 1 ns per guest "
+                 "instruction, deterministic, independent of the host's load, but "
+                 "every instruction, TLBI and DC included, costs the same; the "
+                 "targets are judged on it), rodata=on (instruction count, 1..32 "
+                 "blocks; memory; TLBI), `-cpu max` (TLBI count only, 1 and 32 "
+                 "blocks)")
     L.append(f"- wall time: " + ", ".join(f"{k} boot {v['seconds']:.0f}s"
                                           for k, v in res["runs"].items()))
     L.append("")
@@ -663,7 +690,9 @@ def main():
     p.add_argument("--initrd", required=True)
     p.add_argument("--out", default=os.path.join(TOP, "build/bench"))
     p.add_argument("--variant", default="debug", help="debug or nodebug (label)")
-    p.add_argument("--boots", default="full,icount,rodata-on,cpu-max")
+    p.add_argument("--arch", default="arm64", choices=["arm64", "x86_64"])
+    p.add_argument("--boots", help="default: full,icount,rodata-on,cpu-max "
+                   "(arm64), kvm (x86_64)")
     p.add_argument("--quick", action="store_true", help="few rounds (harness check)")
     p.add_argument("--timeout", type=int, default=900)
     p.add_argument("--docs", help="also write benchmark-VARIANT.{md,png} here")
@@ -673,6 +702,8 @@ def main():
     p.add_argument("--render", action="store_true",
                    help="only re-render OUT/results.json")
     args = p.parse_args()
+    if not args.boots:
+        args.boots = "kvm" if args.arch == "x86_64" else "full,icount,rodata-on,cpu-max"
     os.makedirs(args.out, exist_ok=True)
     os.makedirs(os.path.join(TOP, "build/logs"), exist_ok=True)
     res_path = os.path.join(args.out, "results.json")
@@ -687,7 +718,7 @@ def main():
             info = parse_data(os.path.join(args.out, "full.data"))["info"]
             res["machine"]["kernel"] = info.get("kernel", "")
     else:
-        plugin = build_plugin(args.out)
+        plugin = build_plugin(args.out) if args.arch == "arm64" else None
         config = kernel_config(args.kernel)
         cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())
         res = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -696,11 +727,23 @@ def main():
                            "host_cpus": os.cpu_count(),
                            "host_os": sh(". /etc/os-release; echo $PRETTY_NAME") + ", "
                            + platform.release(),
-                           "qemu": sh("qemu-system-aarch64 --version | head -1"),
+                           "qemu": sh("qemu-system-x86_64 --version | head -1")
+                           if args.arch == "x86_64" else
+                           sh("qemu-system-aarch64 --version | head -1"),
                            "guest_cpu": "cortex-a57", "config": config,
+                           "arch": args.arch,
                            "load": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
                            "kernel": ""},
                "runs": {}}
+        if args.arch == "x86_64":
+            import importlib.util
+            spec = importlib.util.spec_from_file_location(
+                "qemu_run", os.path.join(TOP, "scripts/qemu-run.py"))
+            qr = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(qr)
+            kvm = qr.kvm_works(args.kernel)
+            res["machine"]["accel"] = "KVM" if kvm else f"TCG (KVM: {qr.kvm_why})"
+            res["machine"]["guest_cpu"] = qr.KVM_CPU if kvm else "max"
         if args.keep and os.path.exists(res_path):
             old = json.load(open(res_path))
             res["runs"] = old["runs"]

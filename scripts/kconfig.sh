@@ -1,5 +1,5 @@
 #!/bin/bash
-# kconfig.sh KSRC KOBJ CROSS FRAGMENT...
+# kconfig.sh KSRC KOBJ CROSS FRAGMENT...   (GUEST_ARCH: arm64 or x86_64)
 #
 # Configure the kernel in KOBJ: allnoconfig with the fragments as
 # KCONFIG_ALLCONFIG, then check that every symbol a fragment sets ended up
@@ -16,7 +16,7 @@ if [ -f "$obj/.config" ] && [ "$(cat "$obj/.config-key" 2>/dev/null)" = "$key" ]
 	exit 0
 fi
 echo "kconfig: allnoconfig + $*"
-make -s -C "$ksrc" O="$obj" ARCH=arm64 CROSS_COMPILE="$cross" \
+make -s -C "$ksrc" O="$obj" ARCH="${GUEST_ARCH:-arm64}" CROSS_COMPILE="$cross" \
 	KCONFIG_ALLCONFIG="$obj/fragments.config" allnoconfig
 bad=0
 while read -r line; do

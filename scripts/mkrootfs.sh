@@ -1,8 +1,9 @@
 #!/bin/bash
-# Unpack the Debian arm64 packages of scripts/packages.guest, and the shared
+# Unpack the Debian packages of scripts/packages.guest for the guest's
+# architecture (GUEST_DEBARCH: arm64, the default, or amd64), and the shared
 # libraries they depend on, into a base root file system for the guest.
 #
-#   mkrootfs.sh BUILD_DIR      -> BUILD_DIR/rootfs-base, BUILD_DIR/debs
+#   mkrootfs.sh BUILD_DIR      -> BUILD_DIR/rootfs-base$GUEST_SFX, BUILD_DIR/debs
 #
 # Only dependencies named lib* are followed: the guest needs programs and
 # their libraries, not Debian's maintainer-script machinery (perl, debconf).
@@ -11,7 +12,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(mkdir -p "$1" && cd "$1" && pwd)
 debs=$build/debs
-base=$build/rootfs-base
+arch=${GUEST_DEBARCH:-arm64}
+triplet=${GUEST_TRIPLET:-aarch64-linux-gnu}
+base=$build/rootfs-base${GUEST_SFX:-}
 
 want=$(sed 's/#.*//' "$here/packages.guest" | xargs)
 
@@ -22,9 +25,9 @@ closure() {
 		seen="$seen $todo"
 		next=$(apt-cache depends --no-recommends --no-suggests --no-conflicts \
 			--no-breaks --no-replaces --no-enhances \
-			$(printf '%s:arm64 ' $todo) 2>/dev/null |
+			$(printf "%s:$arch " $todo) 2>/dev/null |
 			sed -n 's/^ *|\{0,1\}\(Pre\)\{0,1\}Depends: \([^<][^ ]*\)$/\2/p' |
-			sed 's/:arm64$//' | grep '^lib' | sort -u || true)
+			sed "s/:$arch\$//" | grep '^lib' | sort -u || true)
 		todo=""
 		for p in $next; do
 			case " $seen $todo " in *" $p "*) ;; *) todo="$todo $p" ;; esac
@@ -37,12 +40,12 @@ closure() {
 # The newest downloaded .deb of a package, or nothing.
 deb_of() {
 	local f
-	f=$(compgen -G "$debs/$1_*_arm64.deb" || compgen -G "$debs/$1_*_all.deb" || true)
+	f=$(compgen -G "$debs/$1_*_$arch.deb" || compgen -G "$debs/$1_*_all.deb" || true)
 	printf '%s\n' $f | sort -V | tail -1
 }
 
 pkgs=$(closure)
-[ -n "$pkgs" ] || { echo "mkrootfs: no arm64 package lists (run scripts/deps.sh)" >&2; exit 1; }
+[ -n "$pkgs" ] || { echo "mkrootfs: no $arch package lists (run scripts/deps.sh)" >&2; exit 1; }
 stamp=$(printf '%s\n' $pkgs | sha256sum | cut -c1-16)
 if [ -f "$base/.stamp" ] && [ "$(cat "$base/.stamp")" = "$stamp" ]; then
 	exit 0
@@ -51,7 +54,7 @@ fi
 mkdir -p "$debs"
 missing=""
 for p in $pkgs; do
-	[ -n "$(deb_of "$p")" ] || missing="$missing $p:arm64"
+	[ -n "$(deb_of "$p")" ] || missing="$missing $p:$arch"
 done
 if [ -n "$missing" ]; then
 	echo "mkrootfs: downloading$missing"
@@ -69,10 +72,10 @@ for p in $pkgs; do
 done
 rm -rf "$base"/usr/share/{doc,man,info,locale,lintian,bash-completion,zsh} \
 	"$base"/usr/lib/udev/hwdb.d "$base"/lib/udev/hwdb.d \
-	"$base"/usr/lib/aarch64-linux-gnu/gconv
+	"$base/usr/lib/$triplet/gconv"
 
 # Every DT_NEEDED of every ELF file must be found in the library directories.
-libdirs="lib lib/aarch64-linux-gnu usr/lib usr/lib/aarch64-linux-gnu usr/lib/aarch64-linux-gnu/systemd usr/lib/systemd lib/systemd"
+libdirs="lib lib/$triplet lib64 usr/lib usr/lib/$triplet usr/lib/$triplet/systemd usr/lib/systemd lib/systemd"
 bad=0
 while read -r f; do
 	for n in $(LC_ALL=C readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Boot the patched arm64 kernel in QEMU with a virtio-mem device and watch it.
+"""Boot the patched kernel in QEMU with a virtio-mem device and watch it.
 
 The guest (tests/guest/init) runs the demo or the test suite and powers off.
 This script
-  * starts qemu-system-aarch64 -machine virt with 1 GiB of boot RAM and a
+  * starts qemu-system-aarch64 -machine virt (--arch arm64, TCG), or
+    qemu-system-x86_64 -machine q35 (--arch x86_64: KVM if /dev/kvm works,
+    TCG otherwise, and says which), with 1 GiB of boot RAM and a
     virtio-mem device (QMP socket and a virtio-serial control port),
   * writes the whole console to a log file and watches it: an Oops, BUG,
     WARNING, lockdep, KASAN or UBSAN report, a panic, or a hang (no output for
@@ -167,7 +169,8 @@ class Run:
         # A task blocked for 60 s (a writer stuck on a lock) panics the
         # guest with its stack on the console, instead of the run waiting
         # for the idle watchdog or the suite timeout.
-        append = ["console=ttyAMA0", "panic=-1",
+        x86 = a.arch == "x86_64"
+        append = ["console=ttyS0" if x86 else "console=ttyAMA0", "panic=-1",
                   "hung_task_panic=1", "sysctl.kernel.hung_task_timeout_secs=60",
                   "memhp_default_state=online_movable",
                   "memory_hotplug.online_policy=auto-movable",
@@ -182,8 +185,15 @@ class Run:
             append.append(f"harness.skip={a.skip}")
         if a.append:
             append.append(a.append)
-        cmd = [a.qemu, "-machine", "virt", "-cpu", a.cpu,
-               "-smp", str(a.smp), "-accel", a.accel,
+        if x86:
+            qemu, machine = a.qemu or "qemu-system-x86_64", "q35"
+            accel, cpu = x86_accel(a.accel, a.cpu, a.kernel)
+        else:
+            qemu, machine = a.qemu or "qemu-system-aarch64", "virt"
+            accel, cpu = a.accel or "tcg,thread=multi", a.cpu or "cortex-a57"
+        self.accel = accel.split(",")[0]
+        cmd = [qemu, "-machine", machine, "-cpu", cpu,
+               "-smp", str(a.smp), "-accel", accel,
                "-m", f"{a.boot_mem},maxmem={a.max_mem},slots=2",
                "-kernel", a.kernel, "-initrd", a.initrd,
                "-append", " ".join(append),
@@ -200,9 +210,10 @@ class Run:
             append.append("harness.plugin=tlbi")
             cmd[cmd.index("-append") + 1] = " ".join(append)
         if a.vmem_size:
+            bs = f",block-size={a.vmem_block_size}" if a.vmem_block_size else ""
             cmd += ["-object", f"memory-backend-ram,id=vmem0,size={a.vmem_max}",
                     "-device", "virtio-mem-pci,id=vm0,memdev=vmem0,romfile=,"
-                    f"requested-size={a.vmem_size}"]
+                    f"requested-size={a.vmem_size}{bs}"]
         return cmd + a.qemu_extra
 
     # ---- console -----------------------------------------------------
@@ -337,6 +348,9 @@ class Run:
         cmd = self.cmdline()
         if a.verbose:
             print("+ " + " ".join(cmd), flush=True)
+        if a.arch == "x86_64":
+            why = "" if self.accel == "kvm" or a.accel else f" (KVM: {kvm_why})"
+            print(f"qemu-run: x86_64 guest under {self.accel.upper()}{why}", flush=True)
         start = time.monotonic()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE,
@@ -416,10 +430,84 @@ class Run:
         return 1 if failed else 0
 
 
+# Whether QEMU can run an x86-64 guest under KVM here, at a speed that
+# makes it worth it: the kernel to boot must print its banner on the serial
+# console within KVM_TRIAL seconds (TCG takes about one). Tried once per host
+# boot and remembered in /tmp. Some nested hypervisors create the vCPU and
+# then run the guest so slowly (every page-table write of the guest trapped)
+# that a kernel does not get past its decompressor in minutes. -cpu host
+# passes the host's CPU through, except the IA32_ARCH_CAPABILITIES MSR,
+# which some nested hypervisors refuse to set ("failed to set MSR 0x10a").
+KVM_CPU = "host,-arch-capabilities"
+KVM_TRIAL = 20
+kvm_why = ""
+
+
+def kvm_works(kernel):
+    global kvm_why
+    cache = "/tmp/qemu-run-kvm-%s" % os.getuid()
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            boot = f.read().strip()
+    except OSError:
+        boot = "unknown"
+    try:
+        with open(cache) as f:
+            word, seen, why = f.read().rstrip("\n").split(" ", 2)
+        if seen == boot:
+            kvm_why = why
+            return word == "yes"
+    except (OSError, ValueError):
+        pass
+    ok, kvm_why = False, "/dev/kvm cannot be opened"
+    if os.access("/dev/kvm", os.R_OK | os.W_OK):
+        kvm_why = f"no kernel banner within {KVM_TRIAL}s under KVM"
+        p = subprocess.Popen(["qemu-system-x86_64", "-machine", "q35",
+                              "-accel", "kvm", "-cpu", KVM_CPU, "-m", "512M",
+                              "-kernel", kernel, "-append",
+                              "console=ttyS0 panic=-1", "-display", "none",
+                              "-serial", "stdio", "-monitor", "none",
+                              "-no-reboot", "-nic", "none"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in p.stdout],
+                         daemon=True).start()
+        end = time.monotonic() + KVM_TRIAL
+        while time.monotonic() < end and not ok:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                if p.poll() is not None:
+                    kvm_why = "QEMU exited under KVM"
+                    break
+                continue
+            if b"Linux version" in line:
+                ok, kvm_why = True, "works"
+        p.kill()
+        p.wait()
+    try:
+        with open(cache, "w") as f:
+            f.write("%s %s %s\n" % ("yes" if ok else "no", boot, kvm_why))
+    except OSError:
+        pass
+    return ok
+
+
+def x86_accel(accel, cpu, kernel):
+    """-accel and -cpu for an x86-64 guest: KVM if it works, else TCG."""
+    if accel:
+        return accel, cpu or ("max" if accel.startswith("tcg") else KVM_CPU)
+    if kvm_works(kernel):
+        return "kvm", cpu or KVM_CPU
+    return "tcg,thread=multi", cpu or "max"
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--kernel", required=True, help="arm64 Image")
+    p.add_argument("--arch", default="arm64", choices=["arm64", "x86_64"])
+    p.add_argument("--kernel", required=True, help="arm64 Image or x86 bzImage")
     p.add_argument("--initrd", required=True, help="initramfs cpio")
     p.add_argument("--mode", default="test", choices=["test", "demo", "shell"])
     p.add_argument("--name", help="name of this run in the summary")
@@ -427,16 +515,21 @@ def main():
     p.add_argument("--only", help="run only guest scripts matching this")
     p.add_argument("--skip", help="leave out guest scripts matching this")
     p.add_argument("--append", default="", help="extra kernel command line")
-    p.add_argument("--qemu", default="qemu-system-aarch64")
-    p.add_argument("--cpu", default="cortex-a57")
+    p.add_argument("--qemu", help="QEMU binary (default: by --arch)")
+    p.add_argument("--cpu", help="QEMU -cpu (default: by --arch and accelerator)")
     p.add_argument("--smp", type=int, default=2)
-    p.add_argument("--accel", default="tcg,thread=multi",
-                   help="QEMU -accel (tcg,thread=single for -icount)")
+    p.add_argument("--accel",
+                   help="QEMU -accel (arm64: tcg,thread=multi; x86_64: kvm "
+                        "where it works, else tcg; tcg,thread=single for -icount)")
     p.add_argument("--boot-mem", default="1G")
     p.add_argument("--max-mem", default="4G")
     p.add_argument("--vmem-size", default="512M",
                    help="virtio-mem requested size ('' for no device)")
     p.add_argument("--vmem-max", default="1G", help="virtio-mem region size")
+    p.add_argument("--vmem-block-size",
+                   help="virtio-mem device block size (default: QEMU's, 2 MiB); "
+                        "larger than a memory block, virtio-mem adds whole "
+                        "device blocks at once")
     p.add_argument("--timeout", type=int, default=900)
     p.add_argument("--idle-timeout", type=int, default=300)
     p.add_argument("--log", help="write the console here")

@@ -28,6 +28,13 @@ if [ $baseline = 1 ]; then
 fi
 KOBJ=${KOBJ:-$build/kobj}
 export KERNEL_IMAGE=$KOBJ/arch/arm64/boot/Image INITRAMFS=${INITRAMFS:-$build/initramfs.cpio}
+# The guest architectures to test (make test: both; make ARCH=x86_64 test:
+# x86_64 only). x86_64 has its own build directories (suffix -x86_64).
+ARCHES=${ARCHES:-arm64}
+has_arch() { case " $ARCHES " in *" $1 "*) return 0 ;; esac; return 1; }
+x86_sfx=-x86_64$([ "${KASAN:-0}" = 1 ] && echo -kasan)
+x86_kernel=${X86_KOBJ:-$build/kobj$x86_sfx}/arch/x86/boot/bzImage
+x86_initramfs=${X86_INITRAMFS:-$build/initramfs$x86_sfx.cpio}
 
 passed=0 failed=0 skipped=0
 declare -a summary order
@@ -76,7 +83,8 @@ guest() {
 	shift
 	echo "=== $name" > "$out"
 	rm -f "$res"
-	python3 "$top/scripts/qemu-run.py" --kernel "$KERNEL_IMAGE" \
+	python3 "$top/scripts/qemu-run.py" --arch "${GUEST_QEMU_ARCH:-arm64}" \
+		--kernel "$KERNEL_IMAGE" \
 		--initrd "$INITRAMFS" --name "$name" --log "$logs/$name.console.log" \
 		--results "$res" ${GUEST_ONLY:+--only "$GUEST_ONLY"} \
 		$([ "${KASAN:-0}" = 1 ] && echo --idle-timeout 900) "$@" 2>&1 |
@@ -181,6 +189,31 @@ lane_b() {
 		"harness.soak=$(( ${KASAN:-0} == 1 ? 100 : 500 )) harness.timeout=900"
 }
 
+# x86-64 guests (make ARCH=x86_64 test, and make test): q35 under KVM where
+# /dev/kvm works, TCG otherwise (qemu-run.py says which). The same suites
+# as arm64 where they are not about arm64 (tests/guest/arch/x86_64.exclude);
+# no withheld_ram (it needs ARCH_KEEP_MEMBLOCK), so no configfs, withheld,
+# reserved or udev boot.
+x86() {
+	KERNEL_IMAGE=$x86_kernel INITRAMFS=$x86_initramfs GUEST_QEMU_ARCH=x86_64 \
+		guest "$@"
+}
+lane_c() {
+	x86 x86-suite --suite suite
+	# 4 KiB pages in the direct map, free pages not present.
+	x86 x86-debug-pagealloc --suite suite --skip 58-concurrency \
+		--append "debug_pagealloc=on harness.timeout=$(( ${KASAN:-0} == 1 ? 2400 : 600 ))" \
+		--timeout $(( ${KASAN:-0} == 1 ? 7200 : 1800 ))
+	# virtio-mem with 1 GiB device blocks adds 1 GiB at a time: the
+	# direct map must still have no leaf that spans two memory blocks.
+	x86 x86-bigblock --suite bigblock --vmem-block-size 1G \
+		--vmem-size 2G --vmem-max 4G --max-mem 8G
+	x86 x86-faults --suite faults
+	x86 x86-range --suite range --vmem-size 0 --vmem-max 7G --max-mem 9G
+	x86 x86-soak --suite soak --timeout 1200 --append \
+		"harness.soak=$(( ${KASAN:-0} == 1 ? 100 : 500 )) harness.timeout=900"
+}
+
 # The initrd of guest-reserved: the same, zero-padded to 128 MiB (the
 # kernel skips zeros after a cpio archive). With KASAN, the debug kernel's
 # (see lane_a).
@@ -192,7 +225,9 @@ if [ "${KASAN:-0}" = 1 ]; then
 		reserved_kernel=""
 fi
 padded=$build/initramfs-padded.cpio
-if [ "$(stat -c %s "$reserved_initramfs")" -le $((126 << 20)) ]; then
+if ! has_arch arm64; then
+	:
+elif [ "$(stat -c %s "$reserved_initramfs")" -le $((126 << 20)) ]; then
 	cp "$reserved_initramfs" "$padded" && truncate -s 128M "$padded"
 else
 	echo "run-tests: $reserved_initramfs is larger than 126 MiB: guest-reserved needs it smaller" >&2
@@ -200,13 +235,23 @@ else
 fi
 
 rm -f "$logs"/*.counts
-if [ "$lanes" -ge 2 ]; then
+# arm64 guests run under TCG, a host core each: lanes A and B. x86-64
+# guests under KVM need little CPU: their own lane C, next to them.
+if ! has_arch arm64; then
+	# The harness self-test boots the x86-64 guest then.
+	export KERNEL_IMAGE=$x86_kernel INITRAMFS=$x86_initramfs GUEST_QEMU_ARCH=x86_64
+	host_suites
+	export GUEST_QEMU_ARCH=arm64
+	has_arch x86_64 && lane_c
+elif [ "$lanes" -ge 2 ]; then
 	lane_a &
 	lane_b &
+	has_arch x86_64 && lane_c &
 	wait
 else
 	lane_b
 	lane_a
+	has_arch x86_64 && lane_c
 fi
 
 # The summary, in a fixed order; a suite that left no counts failed.
@@ -216,8 +261,12 @@ if [ $baseline = 0 ]; then
 	done
 	[ -f "$top/tools/memctl/Makefile" ] && order+=(host-memctl)
 fi
-[ "${KASAN:-0}" = 1 ] && order+=(guest-kasan)
-order+=(guest-suite guest-rodata-on guest-debug-pagealloc guest-withheld guest-range guest-configfs guest-reserved guest-faults guest-udev guest-soak)
+if has_arch arm64; then
+	[ "${KASAN:-0}" = 1 ] && order+=(guest-kasan)
+	order+=(guest-suite guest-rodata-on guest-debug-pagealloc guest-withheld guest-range guest-configfs guest-reserved guest-faults guest-udev guest-soak)
+fi
+has_arch x86_64 &&
+	order+=(x86-suite x86-debug-pagealloc x86-bigblock x86-faults x86-range x86-soak)
 for name in "${order[@]}"; do
 	if read -r p f s secs < "$logs/$name.counts" 2>/dev/null; then
 		:

@@ -69,8 +69,11 @@ block_state() {
 
 # Blocks (indices) whose physical range lies in a /proc/iomem top-level
 # resource whose name matches $1 exactly (e.g. "System RAM (virtio_mem)").
+# Each block once: on x86-64 the first block holds two System RAM ranges
+# (below and above the legacy hole at 640 KiB).
 blocks_of() {
 	local name=$1 bs start end s e
+	local -A seen=()
 	bs=$(block_size)
 	while IFS= read -r line; do
 		line=${line#"${line%%[! ]*}"}
@@ -81,7 +84,8 @@ blocks_of() {
 		start=$((s / bs))
 		end=$((e / bs))
 		for ((i = start; i <= end; i++)); do
-			[ -d "$MEMDIR/memory$i" ] && echo "$i"
+			[ -d "$MEMDIR/memory$i" ] && [ -z "${seen[$i]:-}" ] && echo "$i"
+			seen[$i]=1
 		done
 	done < /proc/iomem
 }
@@ -221,10 +225,48 @@ tlbi_hotplug_other() {
 		'$1 !~ own && $1 ~ hp { n += $3 } END { print n + 0 }'
 }
 
+# tlb_flushes_received: x86-64 with CONFIG_DEBUG_TLBFLUSH, the number of
+# flushes of all TLBs (and kernel ranges flushed as such) that CPUs were
+# asked to do (nr_tlb_remote_flush_received in /proc/vmstat), read with
+# bash builtins only, so that no process of its own adds one.
+tlb_flushes_received() {
+	local k v
+	while read -r k v; do
+		[ "$k" = nr_tlb_remote_flush_received ] && { echo "$v"; return; }
+	done < /proc/vmstat
+	echo none
+}
+
 # ---- offline_depopulated helpers ------------------------------------------
 
 DEPOP=/sys/kernel/debug/depop_test
-PTDUMP=/sys/kernel/debug/kernel_page_tables
+
+# The guest's architecture and where its ptdump shows the linear map (the
+# direct map on x86-64): arm64 between "Linear Mapping start" and "Linear
+# Mapping end", x86-64 from "Low Kernel Mapping" to "vmalloc() Area". In
+# both, a line that maps nothing has three fields (range, size, level).
+GUEST_ARCH=$(uname -m)
+if [ "$GUEST_ARCH" = x86_64 ]; then
+	PTDUMP=/sys/kernel/debug/page_tables/kernel
+	LM_START='Low Kernel Mapping'
+	LM_END='vmalloc() Area'
+else
+	PTDUMP=/sys/kernel/debug/kernel_page_tables
+	LM_START='Linear Mapping start'
+	LM_END='Linear Mapping end'
+fi
+
+# pt_level LINE: the page-table level of a ptdump line, in capitals: the
+# third field on arm64, the last on x86-64.
+pt_level() {
+	local f
+	read -ra f <<< "$1"
+	if [ "$GUEST_ARCH" = x86_64 ]; then
+		echo "${f[-1]^^}"
+	else
+		echo "${f[2]}"
+	fi
+}
 
 # Load the test module once.
 load_depop_test() {
@@ -239,14 +281,42 @@ block_phys() {
 # probe PHYS: 0 if the linear map has PHYS, -14 (-EFAULT) if not.
 # With debug_pagealloc=on, free pages have invalid linear-map entries and
 # their probe faults too: an entry in ptdump (shown with F) counts as mapped.
+# On x86-64 a free page's entry is simply not present, in a PTE table that
+# is there: a PTE-level line of ptdump, mapped or not, counts as mapped. A
+# depopulated block has no PTE table, only an empty PMD entry.
 probe() {
 	local r
 	echo "$1" > $DEPOP/probe && r=$(cat $DEPOP/probe)
-	if [ "$r" = -14 ] && grep -qw debug_pagealloc=on /proc/cmdline &&
-	   [ -n "$(ptdump_range "$(linear_va "$1")" 8)" ]; then
-		r=0
+	if [ "$r" = -14 ] && grep -qw debug_pagealloc=on /proc/cmdline; then
+		if [ "$GUEST_ARCH" = x86_64 ]; then
+			[ "$(pt_level "$(ptdump_at "$(linear_va "$1")")")" = PTE ] && r=0
+		elif [ -n "$(ptdump_range "$(linear_va "$1")" 8)" ]; then
+			r=0
+		fi
 	fi
 	echo "$r"
+}
+
+# ptdump_at VA: the ptdump line of the linear map that covers VA, mapped or
+# not.
+ptdump_at() {
+	local va=$1 line s e in=0
+	cat $PTDUMP | while IFS= read -r line; do
+		case $line in
+		*"$LM_START"*) in=1; continue ;;
+		*"$LM_END"*) in=0; continue ;;
+		0x*) ;;
+		*) continue ;;
+		esac
+		[ $in = 1 ] || continue
+		s=${line%%-*}
+		e=${line#*-}
+		e=${e%% *}
+		if (( s <= va && e > va )); then
+			echo "$line"
+			break
+		fi
+	done
 }
 
 probe_block() {
@@ -254,19 +324,27 @@ probe_block() {
 }
 
 # The first physical address of RAM, which the linear map starts with.
+# On x86-64 the direct map starts with physical address 0 (the first page
+# is reserved, not System RAM).
 ram_start() {
 	local line
+	[ "$GUEST_ARCH" = x86_64 ] && { echo 0; return; }
 	line=$(grep -m1 ': System RAM$' /proc/iomem)
 	line=${line#"${line%%[! ]*}"}
 	echo $((0x${line%%-*}))
 }
 
 # Start of the linear map (PAGE_OFFSET), from ptdump's first entry after
-# the "Linear Mapping start" marker.
+# its start marker. On x86-64 that entry maps physical page 1 (page 0 is
+# not mapped); PAGE_OFFSET is 1 GiB aligned, also with KASLR.
 page_offset() {
 	local line
-	line=$(sed -n '/Linear Mapping start/{n;p;q}' $PTDUMP)
-	echo $((${line%%-*}))
+	line=$(sed -n "/$LM_START/{n;p;q}" $PTDUMP)
+	if [ "$GUEST_ARCH" = x86_64 ]; then
+		echo $((${line%%-*} & ~((1 << 30) - 1)))
+	else
+		echo $((${line%%-*}))
+	fi
 }
 
 # The linear-map virtual address of physical address $1.
@@ -287,8 +365,8 @@ ptdump_range() {
 		read -ra fields <<< "$line"
 		[ ${#fields[@]} -gt 3 ] || continue
 		case $line in
-		*"Linear Mapping start"*) in=1; continue ;;
-		*"Linear Mapping end"*) in=0; continue ;;
+		*"$LM_START"*) in=1; continue ;;
+		*"$LM_END"*) in=0; continue ;;
 		0x*) ;;
 		*) continue ;;
 		esac
@@ -321,8 +399,7 @@ block_pt_kb() {
 	bs=$(block_size)
 	# ptdump merges neighbouring entries into one line: clip to the block.
 	while IFS= read -r line; do
-		read -ra f <<< "$line"
-		[ "${f[2]}" = PTE ] || continue
+		[ "$(pt_level "$line")" = PTE ] || continue
 		s=${line%%-*} e=${line#*-} e=${e%% *}
 		(( s < va )) && s=$va
 		(( e > va + bs )) && e=$((va + bs))
@@ -457,7 +534,7 @@ probe_var() {
 ptdump_kmap() {
 	local lo line s e key f fields ps="" pe="" pkey=""
 	lo=$(printf '0x%016x' "$(linear_va "$(block_phys "$1")")")
-	sed -n '/Linear Mapping start/,/Linear Mapping end/p' $PTDUMP | {
+	sed -n "/$LM_START/,/$LM_END/p" $PTDUMP | {
 	while IFS= read -r line; do
 		[[ $line == 0x* ]] || continue
 		s=${line%%-*} e=${line#*-}
@@ -465,6 +542,13 @@ ptdump_kmap() {
 		[[ $e > $lo ]] || continue
 		[[ $s < $lo ]] && s=$lo
 		read -ra fields <<< "$line"
+		# x86-64, debug_pagealloc: a free page is a PTE that is not
+		# present, the counterpart of arm64's F: part of its neighbours.
+		if [ "$GUEST_ARCH" = x86_64 ] && [ ${#fields[@]} = 3 ] &&
+		   [ "${fields[2]}" = pte ] && [ -n "$ps" ] && [ "$s" = "$pe" ]; then
+			pe=$e
+			continue
+		fi
 		key=""
 		for f in "${fields[@]:2}"; do
 			[ "$f" = F ] || key="$key $f"

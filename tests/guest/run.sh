@@ -10,6 +10,10 @@
 #   harness.only=P1,P2,...  run only scripts whose name contains one of them
 #   harness.skip=P1,P2,...  leave out scripts whose name contains one of them
 #   harness.vmem_blocks=N   wait for N virtio-mem blocks before starting
+#
+# /harness/arch/<uname -m>.exclude names the scripts (SUITE/NAME) that are
+# about another architecture's page tables and do not run on this one, each
+# with the reason, which is printed as a comment: they are not tests here.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 . /harness/lib.sh
 
@@ -69,6 +73,12 @@ for t in /harness/$suite/*.sh; do
 		[ "${name#*"$pat"}" != "$name" ] && want=0
 	done
 	[ $want = 1 ] || continue
+	why=$(sed -n "s|^$suite/$name[[:space:]]\{1,\}||p" \
+		"/harness/arch/$(uname -m).exclude" 2>/dev/null)
+	if [ -n "$why" ]; then
+		emit "# $name: not on $(uname -m): $why"
+		continue
+	fi
 	emit "# $name"
 	t0=$SECONDS
 	: > "$TAP_RESULTS"

@@ -5,7 +5,8 @@
 cd "$(dirname "$0")/../.." || exit 1
 : "${KERNEL_IMAGE:=build/kobj/arch/arm64/boot/Image}" "${INITRAMFS:=build/initramfs.cpio}"
 log=$(mktemp)
-python3 scripts/qemu-run.py --kernel "$KERNEL_IMAGE" --initrd "$INITRAMFS" \
+python3 scripts/qemu-run.py --arch "${GUEST_QEMU_ARCH:-arm64}" \
+	--kernel "$KERNEL_IMAGE" --initrd "$INITRAMFS" \
 	--name selftest --suite selftest --vmem-size 128M --idle-timeout 30 \
 	--timeout 300 --log build/logs/selftest.console.log > "$log" 2>&1
 rc=$?
@@ -34,7 +35,8 @@ t "the summary counts the failures, and the skip apart from the passes" \
 # to 5 s for this boot; the suites run with 60 s) reports it with its stack
 # and hung_task_panic=1 stops the guest, long before the 30 s idle limit.
 start=$SECONDS
-python3 scripts/qemu-run.py --kernel "$KERNEL_IMAGE" --initrd "$INITRAMFS" \
+python3 scripts/qemu-run.py --arch "${GUEST_QEMU_ARCH:-arm64}" \
+	--kernel "$KERNEL_IMAGE" --initrd "$INITRAMFS" \
 	--name selftest-dstate --suite selftest --only 40-dstate --vmem-size 128M \
 	--append sysctl.kernel.hung_task_timeout_secs=5 --idle-timeout 30 \
 	--timeout 300 --log build/logs/selftest-dstate.console.log > "$log" 2>&1

@@ -166,7 +166,14 @@ static long long part_range(int fd, const char *what)
 static int marker_k = -1;
 static int win_seq;
 
+#ifdef __aarch64__
 #define MARK_OPEN(k) asm volatile("hint #(0x60 + " #k ")" ::: "memory")
+#define MARK_CLOSE() asm volatile("hint #0x7f" ::: "memory")
+#else
+/* The plugin is arm64 only: no markers elsewhere. */
+#define MARK_OPEN(k) asm volatile("" ::: "memory")
+#define MARK_CLOSE() asm volatile("" ::: "memory")
+#endif
 static void mark_open(int k)
 {
 	switch (k) {
@@ -186,7 +193,7 @@ static void mark_open(int k)
 
 static void mark_close(void)
 {
-	asm volatile("hint #0x7f" ::: "memory");
+	MARK_CLOSE();
 }
 
 static const char *const part_name[] = {

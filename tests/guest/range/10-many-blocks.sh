@@ -78,12 +78,16 @@ w=$(memhp_bench mark 2 $DEPOP/depopulate "$start $size" 2>&1)
 r=$(cat $DEPOP/depopulate)
 expect "depopulate_range_driver_managed($nr blocks) returns 0" 0 "$r"
 after depopulating offline_depopulated -14
-w=$(host tlbi-window) || bail "tlbi-window" "$w"
-expect "the depopulate call was counted (window 2)" 2 "${w%% *}"
-sites=$(tlbi_sites "$w")
-[ -n "$sites" ] && echo "$sites" | sed 's/^/# TLBI in the window: /'
-expect "one TLB invalidation for the $nr-block call" 1 "$(tlbi_teardown "$sites")"
-expect "no other TLBI from hotplug or linear-map code" 0 "$(tlbi_hotplug_other "$sites")"
+if [ "$GUEST_ARCH" = x86_64 ]; then
+	:	# no TLBI plugin: the flushes are counted below
+else
+	w=$(host tlbi-window) || bail "tlbi-window" "$w"
+	expect "the depopulate call was counted (window 2)" 2 "${w%% *}"
+	sites=$(tlbi_sites "$w")
+	[ -n "$sites" ] && echo "$sites" | sed 's/^/# TLBI in the window: /'
+	expect "one TLB invalidation for the $nr-block call" 1 "$(tlbi_teardown "$sites")"
+	expect "no other TLBI from hotplug or linear-map code" 0 "$(tlbi_hotplug_other "$sites")"
+fi
 
 echo "$start $size" > $DEPOP/populate 2>/dev/null
 r=$(cat $DEPOP/populate)
@@ -95,6 +99,23 @@ expect "one uevent per block and change, first block" \
 expect "one uevent per block and change, last block" \
 	"change offline_depopulated change offline" "$(echo $(uevents_of "$last"))"
 expect "$((2 * nr)) STATE= uevents in all" $((2 * nr)) "$(grep -c '^STATE=offline' $UEVENTS)"
+
+# x86-64: the flushes all CPUs were asked to do around a depopulate call
+# (tlb_flushes_received), one per CPU for one flush; the smallest of three
+# calls, as another kernel flush may fall into the window now and then.
+if [ "$GUEST_ARCH" = x86_64 ]; then
+	cpus=$(grep -c ^processor /proc/cpuinfo) min=""
+	for i in 1 2 3; do
+		f0=$(tlb_flushes_received)
+		echo "$start $size" > $DEPOP/depopulate 2>/dev/null
+		f1=$(tlb_flushes_received)
+		echo "$start $size" > $DEPOP/populate 2>/dev/null
+		d=$((f1 - f0))
+		echo "# depopulate of $nr blocks: $d flushes received on $cpus CPUs"
+		[ -z "$min" ] || [ $d -lt $min ] && min=$d
+	done
+	expect "one TLB flush for the $nr-block call: one per CPU received" $cpus "$min"
+fi
 
 # A range with one online block in the middle: refused, nothing changed.
 set_state "$mid" online || bail "memory$mid online"

@@ -11,6 +11,12 @@ bs=$(block_size)
 phys=$(block_phys "$b")
 full=1
 grep -qw rodata=on /proc/cmdline && full=0
+# x86-64 maps hot-added memory with 2 MiB pages, with 4 KiB pages only
+# under debug_pagealloc.
+if [ "$GUEST_ARCH" = x86_64 ]; then
+	full=0
+	grep -qw debug_pagealloc=on /proc/cmdline && full=1
+fi
 
 expect "memory$b: linear map present while online (ptdump)" 1 \
 	"$([ -n "$(ptdump_block "$b")" ] && echo 1)"

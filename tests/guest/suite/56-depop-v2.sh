@@ -28,10 +28,23 @@ expect "depopulated memory$b1: virt_addr_valid false (first page)" 0 \
 	"$(check_addr vaddr_valid "$p1")"
 expect "depopulated memory$b1: virt_addr_valid false (last page)" 0 \
 	"$(check_addr vaddr_valid $((p1 + bs - 4096)))"
-expect "depopulated memory$b1: memremap(WB) maps it elsewhere, readable" 1 \
-	"$(check_addr memremap $((p1 + bs / 2)))"
-expect "depopulated memory$b1: ioremap works (no WARN)" 0 \
-	"$(check_addr ioremap $((p1 + 8192)))"
+if [ "$GUEST_ARCH" = x86_64 ]; then
+	# x86-64 does not ioremap() RAM: memremap() must not hand out the
+	# dead direct-map address (0), and may fail (-12, -ENOMEM) where PAT
+	# refuses the memory type of the offline pages (their struct pages
+	# are poisoned with DEBUG_VM); neither may warn.
+	r=$(check_addr memremap $((p1 + bs / 2)))
+	expect "depopulated memory$b1: memremap(WB) maps it elsewhere or fails" 1 \
+		"$(case $r in 1|-12) echo 1 ;; *) echo "$r" ;; esac)"
+	r=$(check_addr ioremap $((p1 + 8192)))
+	expect "depopulated memory$b1: ioremap maps it or fails (no WARN)" 1 \
+		"$(case $r in 0|-12) echo 1 ;; *) echo "$r" ;; esac)"
+else
+	expect "depopulated memory$b1: memremap(WB) maps it elsewhere, readable" 1 \
+		"$(check_addr memremap $((p1 + bs / 2)))"
+	expect "depopulated memory$b1: ioremap works (no WARN)" 0 \
+		"$(check_addr ioremap $((p1 + 8192)))"
+fi
 expect "depopulated memory$b1: the linear address still faults" -14 "$(probe_block "$b1")"
 st=$(block_state "$b1")
 set_state "$b1" offline

@@ -109,7 +109,7 @@
  *              still allocated, so it was neither freed nor reused. A
  *              range mapped by block entries has none: "0 0 0". Reads -22
  *              until a range was written; writing fails with EOPNOTSUPP on
- *              architectures other than arm64.
+ *              architectures other than arm64 and x86-64.
  *
  * api_loop     Write "start size": a kthread calls
  *              depopulate_range_driver_managed() and then
@@ -765,6 +765,15 @@ static pgd_t *kernel_pgd_offset(unsigned long addr)
 	u64 ttbr = read_sysreg(ttbr1_el1) & ~(TTBR_ASID_MASK | TTBR_CNP_BIT);
 
 	return (pgd_t *)__va(ttbr) + pgd_index(addr);
+}
+#elif defined(CONFIG_X86_64)
+/*
+ * init_mm is not exported to modules. In the kernel, CR3 holds the kernel
+ * page tables (with PTI, the user copy is only loaded on the way out).
+ */
+static pgd_t *kernel_pgd_offset(unsigned long addr)
+{
+	return (pgd_t *)__va(read_cr3_pa()) + pgd_index(addr);
 }
 #else
 /* Not done for other architectures yet: writing tables fails. */
