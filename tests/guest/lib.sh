@@ -363,7 +363,12 @@ ptdump_range() {
 	# (No process substitution: the initramfs has no /dev/fd.)
 	cat $PTDUMP | while IFS= read -r line; do
 		read -ra fields <<< "$line"
-		[ ${#fields[@]} -gt 3 ] || continue
+		# x86-64, debug_pagealloc: a free page is a PTE that is not
+		# present, in a PTE table that is: the linear map has it, as
+		# arm64's F lines.
+		[ ${#fields[@]} -gt 3 ] ||
+			[ "$GUEST_ARCH.${#fields[@]}.${fields[2]:-}" = x86_64.3.pte ] ||
+			continue
 		case $line in
 		*"$LM_START"*) in=1; continue ;;
 		*"$LM_END"*) in=0; continue ;;
@@ -378,6 +383,23 @@ ptdump_range() {
 			echo "$line"
 		fi
 	done
+}
+
+# ptdump_block_clip B: the ptdump lines of memory block B clipped to the
+# block, without the size column: ptdump merges neighbouring entries with
+# the same attributes into one line, which a change next door splits.
+ptdump_block_clip() {
+	local va bs line s e f
+	va=$(linear_va "$(block_phys "$1")")
+	bs=$(block_size)
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		read -ra f <<< "$line"
+		s=${line%%-*} e=${line#*-} e=${e%% *}
+		(( s < va )) && s=$va
+		(( e > va + bs )) && e=$((va + bs))
+		printf '0x%016x-0x%016x %s\n' "$s" "$e" "${f[*]:2}"
+	done <<< "$(ptdump_block "$1")"
 }
 
 # ptdump lines that map memory block $1.
