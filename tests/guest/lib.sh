@@ -297,18 +297,26 @@ probe() {
 	echo "$r"
 }
 
+# ptdump_lm: the lines of ptdump between the linear map's markers, mapped or
+# not. A snapshot through a pipe: bash reads regular files in blocks and
+# seeks back, and every seek regenerates the dump, which KFENCE changes.
+# (No process substitution: the initramfs has no /dev/fd.)
+ptdump_lm() {
+	local line in=0
+	cat $PTDUMP | while IFS= read -r line; do
+		case $line in
+		*"$LM_START"*) in=1 ;;
+		*"$LM_END"*) in=0 ;;
+		0x*) [ $in = 0 ] || echo "$line" ;;
+		esac
+	done
+}
+
 # ptdump_at VA: the ptdump line of the linear map that covers VA, mapped or
 # not.
 ptdump_at() {
-	local va=$1 line s e in=0
-	cat $PTDUMP | while IFS= read -r line; do
-		case $line in
-		*"$LM_START"*) in=1; continue ;;
-		*"$LM_END"*) in=0; continue ;;
-		0x*) ;;
-		*) continue ;;
-		esac
-		[ $in = 1 ] || continue
+	local va=$1 line s e
+	ptdump_lm | while IFS= read -r line; do
 		s=${line%%-*}
 		e=${line#*-}
 		e=${e%% *}
@@ -357,11 +365,8 @@ linear_va() {
 # no attributes: those are skipped. Bash arithmetic is signed 64 bit: kernel
 # addresses are negative, but their order is kept, so the comparisons hold.
 ptdump_range() {
-	local va=$1 size=$2 s e line in=0 fields
-	# A snapshot through a pipe: bash reads regular files in blocks and
-	# seeks back, and every seek regenerates the dump, which KFENCE changes.
-	# (No process substitution: the initramfs has no /dev/fd.)
-	cat $PTDUMP | while IFS= read -r line; do
+	local va=$1 size=$2 s e line fields
+	ptdump_lm | while IFS= read -r line; do
 		read -ra fields <<< "$line"
 		# x86-64, debug_pagealloc: a free page is a PTE that is not
 		# present, in a PTE table that is: the linear map has it, as
@@ -369,13 +374,6 @@ ptdump_range() {
 		[ ${#fields[@]} -gt 3 ] ||
 			[ "$GUEST_ARCH.${#fields[@]}.${fields[2]:-}" = x86_64.3.pte ] ||
 			continue
-		case $line in
-		*"$LM_START"*) in=1; continue ;;
-		*"$LM_END"*) in=0; continue ;;
-		0x*) ;;
-		*) continue ;;
-		esac
-		[ $in = 1 ] || continue
 		s=${line%%-*}
 		e=${line#*-}
 		e=${e%% *}
