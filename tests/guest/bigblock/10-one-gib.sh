@@ -4,7 +4,8 @@
 # block. Without the series, x86-64 maps such a range with 1 GiB pages
 # (gbpages), each spanning eight 128 MiB memory blocks; with it, every leaf
 # of the direct map lies within one memory block. Depopulating one block
-# then changes nothing in its neighbours' mapping.
+# then changes nothing in its neighbours' mapping, and CPA splitting a
+# neighbour's 2 MiB page meanwhile leaves its parked entries alone.
 . /harness/lib.sh
 load_depop_test || bail "insmod depop_test.ko"
 
@@ -27,8 +28,13 @@ expect "the first GiB is mapped" 1 "$([ -n "$lines" ] && echo 1)"
 expect "no 1 GiB leaf in the direct map of the 1 GiB device block" "" \
 	"$(echo "$levels" | grep -v -e '^PMD$' -e '^PTE$')"
 
+check_cpa() {
+	echo "$1" > $DEPOP/cpa && cat $DEPOP/cpa
+}
+
 # Depopulate a block in the middle of the device block.
 m=$((first + 3))
+before_m=$(ptdump_block_clip $m)
 before_prev=$(ptdump_block_clip $((m - 1)))
 before_next=$(ptdump_block_clip $((m + 1)))
 echo "# memory$((m - 1)): $before_prev"
@@ -44,12 +50,25 @@ expect "memory$((m + 1)): ptdump lines unchanged" "$before_next" "$(ptdump_block
 expect "neighbours still online and mapped" "online online 0 0" \
 	"$(block_state $((m - 1))) $(block_state $((m + 1))) $(probe_block $((m - 1))) $(probe_block $((m + 1)))"
 
+# CPA next door: set_memory_uc() and set_memory_wb() on a page of the
+# neighbour split its 2 MiB page, in the PMD table that memory$m's parked
+# entries go back into; on memory$m itself CPA finds no mapping (or PAT
+# refuses the offline page, -16): nothing is mapped there, nothing warns.
+nb=$(( $(block_phys $((m - 1))) + bs / 2 ))
+expect "memory$((m - 1)): set_memory_uc/wb on a page" 0 "$(check_cpa "$nb")"
+expect "memory$((m - 1)): its 2 MiB page is split (4 KiB entries in ptdump)" 1 \
+	"$(ptdump_block_clip $((m - 1)) | grep -qw pte && echo 1)"
+r=$(check_cpa $(($(block_phys $m) + 8192)))
+expect "memory$m: set_memory_uc/wb on a depopulated page: 0 or EBUSY" 1 \
+	"$(case $r in 0|-16) echo 1 ;; *) echo "$r" ;; esac)"
+expect "memory$m: still not mapped" "-14 " "$(probe_block $m) $(ptdump_block $m)"
+
 # Back: online, mapped as before, and usable.
 expect "memory$m: online_movable" OK "$(swrite $MEMDIR/memory$m/state online_movable)"
 expect "memory$m: probe succeeds" 0 "$(probe_block $m)"
+expect "memory$m: mapped as before it was depopulated" "$before_m" "$(ptdump_block_clip $m)"
 echo "$m" > $DEPOP/pattern
 expect "memory$m: pattern written and verified over every page" 0 "$(cat $DEPOP/pattern)"
-expect "memory$((m - 1)): ptdump lines still unchanged" "$before_prev" "$(ptdump_block_clip $((m - 1)))"
 
 # One TLB flush per call, however many blocks: nr_tlb_remote_flush_received
 # (CONFIG_DEBUG_TLBFLUSH) counts one per CPU for each flush of all TLBs

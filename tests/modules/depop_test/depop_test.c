@@ -84,6 +84,10 @@
  *              memremap() returned the linear address, -14 (-EFAULT) if the
  *              mapping cannot be read, -12 (-ENOMEM) if memremap() failed.
  *
+ * cpa          Write a physical address (x86). Each read calls
+ *              set_memory_uc() and then set_memory_wb() on its page and
+ *              prints 0 or the first error; -95 (-EOPNOTSUPP) elsewhere.
+ *
  * ioremap      Write a physical address. Each read calls ioremap() on the
  *              page, reads 8 bytes through it and unmaps it. Prints 0 on
  *              success, -12 (-ENOMEM) if ioremap() refused (arm64 refuses,
@@ -146,6 +150,7 @@
 #include <linux/notifier.h>
 #include <linux/pgtable.h>
 #include <linux/random.h>
+#include <linux/set_memory.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -672,6 +677,30 @@ static long check_ioremap(phys_addr_t addr)
 	iounmap(p);
 	return 0;
 }
+
+#ifdef CONFIG_X86
+/*
+ * set_memory_uc() and then set_memory_wb() on the page: CPA splits a large
+ * page of the direct map that maps it, in a PMD table that a depopulated
+ * neighbour's parked entries belong in; on a depopulated page it finds no
+ * mapping.
+ */
+static long check_cpa(phys_addr_t addr)
+{
+	unsigned long va = (unsigned long)phys_to_virt(addr);
+	int ret;
+
+	ret = set_memory_uc(va, 1);
+	if (ret)
+		return ret;
+	return set_memory_wb(va, 1);
+}
+#else
+static long check_cpa(phys_addr_t addr)
+{
+	return -EOPNOTSUPP;
+}
+#endif
 
 static ssize_t check_addr_read(struct file *file, char __user *ubuf,
 			       size_t count, loff_t *ppos)
@@ -1223,6 +1252,8 @@ static int __init depop_test_init(void)
 	debugfs_create_file("memremap", 0600, depop_dir, check_memremap,
 			    &check_addr_fops);
 	debugfs_create_file("ioremap", 0600, depop_dir, check_ioremap,
+			    &check_addr_fops);
+	debugfs_create_file("cpa", 0600, depop_dir, check_cpa,
 			    &check_addr_fops);
 	debugfs_create_file("cache_maint", 0600, depop_dir, NULL,
 			    &cache_maint_fops);
