@@ -123,7 +123,7 @@ def kernel_config(kernel):
     flags = [f for f in ("PROVE_LOCKING", "DEBUG_VM", "DEBUG_LIST", "KASAN")
              if f"CONFIG_{f}=y" in text]
     config = ("debug options: " + ", ".join(flags)) if flags else "no lockdep/DEBUG_VM"
-    if "CONFIG_ARM64_TLB_RANGE=y" not in text:
+    if "CONFIG_ARM64=y" in text and "CONFIG_ARM64_TLB_RANGE=y" not in text:
         config += "; ARM64_TLB_RANGE not set"
     return config
 
