@@ -98,6 +98,7 @@ help:
 	@echo "         memctl initramfs shell checkpatch install clean distclean"
 	@echo "knobs:   KASAN=1 (KASAN kernel in build/kobj-kasan), JOBS=N, V=1"
 	@echo "         BENCH=1 (make bench with a non-debug kernel in build/kobj-bench)"
+	@echo "         ARCH=x86_64 (the x86-64 guest, build/*-x86_64; make test: both)"
 
 ## Host packages (apt, as root). Fast when everything is installed.
 deps:
@@ -246,7 +247,9 @@ clean:
 		$(BUILD)/kobj-bench $(BUILD)/modules-bench $(BUILD)/initramfs-bench.cpio \
 		$(BUILD)/bench $(BUILD)/kobj-baseline $(BUILD)/modules-baseline \
 		$(BUILD)/initramfs-baseline.cpio $(BUILD)/modules-kasan \
-		$(BUILD)/initramfs-kasan.cpio
+		$(BUILD)/initramfs-kasan.cpio $(BUILD)/kobj-x86_64* \
+		$(BUILD)/modules-x86_64* $(BUILD)/progs-x86_64 $(BUILD)/rootfs-x86_64 \
+		$(BUILD)/initramfs-x86_64*.cpio $(BUILD)/memctl-amd64 $(BUILD)/bench-x86_64*
 	-$(MAKE) -s -C tools/memctl clean 2>/dev/null
 
 distclean:
