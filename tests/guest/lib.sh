@@ -552,7 +552,7 @@ probe_var() {
 # the lines it split are joined again. All addresses are 0x + 16 hex digits:
 # string order is numeric.
 ptdump_kmap() {
-	local lo line s e key f fields ps="" pe="" pkey=""
+	local lo line s e key f fields ps="" pe="" pkey="" free=""
 	lo=$(printf '0x%016x' "$(linear_va "$(block_phys "$1")")")
 	sed -n "/$LM_START/,/$LM_END/p" $PTDUMP | {
 	while IFS= read -r line; do
@@ -563,12 +563,19 @@ ptdump_kmap() {
 		[[ $s < $lo ]] && s=$lo
 		read -ra fields <<< "$line"
 		# x86-64, debug_pagealloc: a free page is a PTE that is not
-		# present, the counterpart of arm64's F: part of its neighbours.
+		# present, the counterpart of arm64's F: part of its neighbours,
+		# before or after it (free: where a leading run of them began).
 		if [ "$GUEST_ARCH" = x86_64 ] && [ ${#fields[@]} = 3 ] &&
-		   [ "${fields[2]}" = pte ] && [ -n "$ps" ] && [ "$s" = "$pe" ]; then
-			pe=$e
+		   [ "${fields[2]}" = pte ]; then
+			if [ -n "$ps" ] && [ "$s" = "$pe" ]; then
+				pe=$e
+			elif [ -z "$ps" ]; then
+				free=${free:-$s}
+			fi
 			continue
 		fi
+		[ -z "$ps" ] && [ -n "$free" ] && s=$free
+		free=""
 		key=""
 		for f in "${fields[@]:2}"; do
 			[ "$f" = F ] || key="$key $f"
