@@ -209,7 +209,10 @@ lane_c() {
 	x86 x86-bigblock --suite bigblock --vmem-block-size 1G \
 		--vmem-size 2G --vmem-max 4G --max-mem 8G
 	x86 x86-faults --suite faults
-	x86 x86-range --suite range --vmem-size 0 --vmem-max 7G --max-mem 9G
+	# KASAN: the shadow of 7 GiB takes 896 MiB, so 3 GiB of boot memory.
+	x86 x86-range --suite range --vmem-size 0 --vmem-max 7G \
+		--boot-mem $(( ${KASAN:-0} == 1 ? 3 : 1 ))G \
+		--max-mem $(( ${KASAN:-0} == 1 ? 11 : 9 ))G
 	x86 x86-soak --suite soak --timeout 1200 --append \
 		"harness.soak=$(( ${KASAN:-0} == 1 ? 100 : 500 )) harness.timeout=900"
 }
